@@ -1,0 +1,46 @@
+//! `podmortem analyze`.
+
+use std::path::PathBuf;
+
+use podmortem::render::{to_json, to_markdown, to_text, TextOptions};
+use podmortem::Input;
+
+use super::{emit, engine, use_color, AnalyzeArgs, Format};
+
+pub fn run(args: AnalyzeArgs) -> anyhow::Result<i32> {
+    if !(0.0..=1.0).contains(&args.min_confidence) {
+        anyhow::bail!("--min-confidence must be between 0 and 1");
+    }
+    let engine = engine(&args.packs)?;
+    let inputs: Vec<Input> = args
+        .paths
+        .iter()
+        .map(|p| {
+            if p == "-" {
+                Input::Stdin
+            } else {
+                Input::Path(PathBuf::from(p))
+            }
+        })
+        .collect();
+    let mut report = engine.analyze(&inputs);
+    report
+        .diagnoses
+        .retain(|d| d.confidence >= args.min_confidence);
+    for e in &report.errors {
+        eprintln!("podmortem: {}: {}", e.file, e.message);
+    }
+    let out = match args.format {
+        Format::Text => to_text(
+            &report,
+            TextOptions {
+                color: use_color(args.color),
+                verbose: args.verbose,
+            },
+        ),
+        Format::Json => to_json(&report) + "\n",
+        Format::Markdown => to_markdown(&report),
+    };
+    emit(&out)?;
+    Ok(if report.errors.is_empty() { 0 } else { 1 })
+}

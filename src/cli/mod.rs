@@ -1,0 +1,187 @@
+//! Command-line interface: flags are turned into a plan once, then each subcommand runs.
+
+mod analyze;
+mod patterns_cmd;
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Tells you why a Kubernetes container is stuck in BackOff.
+///
+/// podmortem reads exported artifacts (kubectl logs, CRI/Docker log files, events, pod
+/// JSON/YAML, describe output, cluster-info dumps, tarballs) and prints, per failing container,
+/// the root cause, a confidence, the evidence lines, the back-off state and the fix.
+#[derive(Parser, Debug)]
+#[command(name = "podmortem", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Diagnose exported artifacts: files, directories, archives, or - for stdin.
+    #[command(after_help = "\
+Examples:
+  podmortem analyze ./namespace-dump/
+  kubectl logs api-7d9f --previous > api.previous.log; kubectl describe pod api-7d9f > describe.txt
+  podmortem analyze api.previous.log describe.txt
+  kubectl get events -n shop -o json | podmortem analyze - --format json
+
+Exit status: 0 when every input was read, 1 when some inputs could not be read
+(the others are still analysed), 2 on usage errors.")]
+    Analyze(AnalyzeArgs),
+    /// Inspect, test and export pattern packs.
+    #[command(subcommand)]
+    Patterns(PatternsCommand),
+}
+
+/// Output format.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Compact human-readable text (coloured on a terminal).
+    Text,
+    /// The `podmortem/v1` JSON document.
+    Json,
+    /// A Markdown report (for tickets and postmortems).
+    Markdown,
+}
+
+/// When to colour text output.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+#[derive(Args, Debug)]
+pub struct PackArgs {
+    /// Add or override pattern packs from DIR (*.yaml); a pack with the same name replaces the
+    /// built-in one, a rule with the same id replaces the built-in rule. Repeatable.
+    #[arg(long = "patterns", value_name = "DIR")]
+    pub patterns: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct AnalyzeArgs {
+    /// Files, directories (walked), .gz/.tar/.tgz archives, or - for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Colour text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Show every evidence line and remediation step.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Only report diagnoses at or above this confidence.
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub min_confidence: f64,
+    #[command(flatten)]
+    pub packs: PackArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum PatternsCommand {
+    /// Run every rule's examples and counter-examples (the built-in packs, or DIR's).
+    Test {
+        /// A directory of packs to test instead of the built-in ones.
+        dir: Option<PathBuf>,
+    },
+    /// List the loaded packs and their rules.
+    List {
+        /// Show every rule, not only the packs.
+        #[arg(short, long)]
+        rules: bool,
+        #[command(flatten)]
+        packs: PackArgs,
+    },
+    /// Print the rule regexes, one per line (for `rg -f` / `grep -E -f` comparisons).
+    Export {
+        /// Regex dialect: `rust` (also ripgrep) or `ere` (POSIX extended, for grep -E -i).
+        #[arg(long, value_enum, default_value_t = Dialect::Rust)]
+        dialect: Dialect,
+        #[command(flatten)]
+        packs: PackArgs,
+    },
+}
+
+/// Regex dialect for `patterns export`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// Rust regex syntax (ripgrep accepts it).
+    Rust,
+    /// POSIX ERE: named groups and inline flags removed (use grep -E -i).
+    Ere,
+}
+
+/// Whether to colour output on stdout.
+pub fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not an error.
+pub fn emit(s: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        r => r,
+    }
+}
+
+/// Parse flags, run, and map the outcome to an exit status.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze(args) => analyze::run(args),
+        Command::Patterns(cmd) => match cmd {
+            PatternsCommand::Test { dir } => patterns_cmd::test(dir),
+            PatternsCommand::List { rules, packs } => patterns_cmd::list(rules, &packs),
+            PatternsCommand::Export { dialect, packs } => patterns_cmd::export(dialect, &packs),
+        },
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if let Some(io) = e.downcast_ref::<io::Error>() {
+                if io.kind() == io::ErrorKind::BrokenPipe {
+                    return 0;
+                }
+            }
+            eprintln!("podmortem: {e:#}");
+            2
+        }
+    }
+}
+
+/// Build the engine from the built-in packs plus `--patterns` directories.
+pub fn engine(packs: &PackArgs) -> anyhow::Result<podmortem::Engine> {
+    use anyhow::Context;
+    if packs.patterns.is_empty() {
+        return Ok(podmortem::Engine::new());
+    }
+    let mut extra = Vec::new();
+    for dir in &packs.patterns {
+        extra.extend(
+            podmortem::patterns::load_dir(dir)
+                .with_context(|| format!("cannot load pattern packs from {}", dir.display()))?,
+        );
+    }
+    let merged = podmortem::patterns::merge_packs(podmortem::patterns::embedded_packs(), extra);
+    let set = podmortem::PatternSet::new(&merged).context("invalid pattern pack")?;
+    Ok(podmortem::Engine::with_patterns(set))
+}

@@ -1,0 +1,792 @@
+//! From an [`Incident`] to a [`Diagnosis`]: signals, scoring, confidence, back-off, remediation.
+//!
+//! # How the decision is made
+//! Every piece of evidence is a *signal* for one cause with a weight: pattern rules carry a
+//! weight (roughly the log-likelihood ratio the signature contributes), and built-in status facts
+//! (`OOMKilled`, `ErrImagePull`, exit codes …) carry fixed ones. Weights are scaled by where the
+//! evidence sits — status ×1.5, kubelet events ×1.25, logs ×1.0 — and log hits inside the crash
+//! window (the last lines before the termination) count fully while older ones count 0.6×; the
+//! last hit of a log counts 1.25×. Per cause, signals combine with diminishing returns (the
+//! strongest counts fully, the next half, then a quarter …) so a hundred retried warnings never
+//! outvote one decisive status fact.
+//!
+//! Confidence is a softmax over cause scores at temperature [`TEMPERATURE`], competing with an
+//! `unknown` hypothesis of fixed score [`UNKNOWN_SCORE`]: with weak evidence, unknown wins and the
+//! engine says so rather than guess. The trained model (see `model`) recalibrates this.
+
+mod backoff;
+mod remediation;
+pub mod time;
+
+pub use backoff::{backoff, Backoff};
+pub use remediation::remediation;
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::cause::Cause;
+use crate::incident::{ContainerState, Incident, SourceKind, Terminated};
+use crate::patterns::PatternSet;
+
+/// Softmax temperature applied to cause scores.
+pub const TEMPERATURE: f64 = 1.5;
+/// The score of the `unknown` hypothesis.
+pub const UNKNOWN_SCORE: f64 = 2.5;
+
+const STATUS_FACTOR: f64 = 1.5;
+const EVENT_FACTOR: f64 = 1.25;
+const LOG_FACTOR: f64 = 1.0;
+
+/// One line of evidence behind a diagnosis.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Evidence {
+    /// `file:line` (or `file (pod x)` for JSON objects).
+    pub source: String,
+    /// `log`, `event` or `status`.
+    pub kind: SourceKind,
+    /// The line or message.
+    pub text: String,
+    /// The rule (pattern id, or `status.*` for built-in status facts).
+    pub rule: String,
+    /// The cause this evidence points to.
+    pub cause: Cause,
+    /// Its effective weight after source and position factors.
+    #[serde(skip)]
+    pub weight: f64,
+}
+
+/// A runner-up cause.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Alternative {
+    /// The cause.
+    pub cause: Cause,
+    /// Its probability.
+    pub confidence: f64,
+}
+
+/// The engine's verdict on one container.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Diagnosis {
+    /// Namespace, when known.
+    pub namespace: Option<String>,
+    /// Pod (or file stem for unattached logs).
+    pub pod: String,
+    /// Container, when known.
+    pub container: Option<String>,
+    /// The most likely cause.
+    pub cause: Cause,
+    /// A finer label (`not_found`, `container_limit`, `startup`, …).
+    pub detail: Option<String>,
+    /// Probability of `cause`, in [0, 1].
+    pub confidence: f64,
+    /// Other causes, most likely first.
+    pub alternatives: Vec<Alternative>,
+    /// What the diagnosis rests on: the cause's own evidence first.
+    pub evidence: Vec<Evidence>,
+    /// The back-off timer.
+    pub backoff: Backoff,
+    /// One line: what the top evidence means.
+    pub explanation: String,
+    /// What to do.
+    pub remediation: Vec<String>,
+    /// The raw (pre-softmax) score of `cause`; used to order diagnoses.
+    #[serde(skip)]
+    pub score: f64,
+}
+
+impl Diagnosis {
+    /// `namespace/pod/container` with unknown parts left out.
+    pub fn display_name(&self) -> String {
+        let mut s = String::new();
+        if let Some(ns) = &self.namespace {
+            s.push_str(ns);
+            s.push('/');
+        }
+        s.push_str(&self.pod);
+        if let Some(c) = &self.container {
+            s.push('/');
+            s.push_str(c);
+        }
+        s
+    }
+}
+
+/// A weighted piece of evidence for one cause.
+#[derive(Debug, Clone)]
+pub(crate) struct Signal {
+    pub evidence: Evidence,
+    pub detail: Option<String>,
+    pub captures: Vec<(String, String)>,
+}
+
+const BACKOFF_WAITING: &[&str] = &[
+    "CrashLoopBackOff",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "CreateContainerConfigError",
+    "CreateContainerError",
+    "RunContainerError",
+    "InvalidImageName",
+    "ErrImageNeverPull",
+    "ImageInspectError",
+    "RegistryUnavailable",
+    "SignatureValidationFailed",
+    "PreStartHookError",
+    "PostStartHookError",
+    "PreCreateHookError",
+];
+
+/// Warning events that by themselves show a container in trouble.
+fn troubling_event(reason: &str, message: &str) -> bool {
+    match reason {
+        "BackOff" => {
+            message.contains("restarting failed container") || message.contains("pulling image")
+        }
+        "Failed"
+        | "FailedMount"
+        | "FailedAttachVolume"
+        | "FailedCreatePodSandBox"
+        | "OOMKilling"
+        | "Evicted"
+        | "InspectFailed"
+        | "ErrImageNeverPull"
+        | "FailedPostStartHook" => true,
+        "Killing" => {
+            message.contains("failed liveness probe") || message.contains("failed startup probe")
+        }
+        "Unhealthy" => {
+            message.starts_with("Liveness probe failed")
+                || message.starts_with("Startup probe failed")
+        }
+        _ => false,
+    }
+}
+
+/// Whether the incident shows a container that is failing (and so deserves a diagnosis).
+///
+/// Healthy containers — running and ready, or running with only readiness failures — get none.
+pub fn is_failing(incident: &Incident) -> bool {
+    if matches!(incident.pod_reason.as_deref(), Some("Evicted"))
+        || incident.pod_phase.as_deref() == Some("Failed")
+    {
+        return true;
+    }
+    let troubling_events = incident
+        .events
+        .iter()
+        .any(|e| troubling_event(&e.reason, &e.message));
+    match &incident.status {
+        Some(st) => {
+            let restarts = st.restart_count.unwrap_or(0);
+            match &st.state {
+                Some(ContainerState::Waiting { reason, .. }) => match reason.as_deref() {
+                    Some("ContainerCreating") | Some("PodInitializing") | None => {
+                        troubling_events || st.last_terminated.is_some()
+                    }
+                    Some(r) => BACKOFF_WAITING.contains(&r) || !r.is_empty(),
+                },
+                Some(ContainerState::Terminated(t)) => {
+                    if incident.spec.init && t.exit_code == Some(0) {
+                        return false;
+                    }
+                    t.exit_code != Some(0)
+                        || restarts > 0
+                        || t.reason.as_deref() == Some("OOMKilled")
+                }
+                Some(ContainerState::Running { .. }) => {
+                    (restarts > 0 && st.ready != Some(true)) || (restarts > 0 && troubling_events)
+                }
+                None => {
+                    troubling_events
+                        || st
+                            .last_terminated
+                            .as_ref()
+                            .is_some_and(|t| t.exit_code.unwrap_or(1) != 0 || restarts > 0)
+                }
+            }
+        }
+        None => troubling_events || !incident.logs.is_empty(),
+    }
+}
+
+/// The diagnosis engine: compiled pattern packs plus the decision procedure.
+///
+/// ```
+/// use podmortem::{Engine, Input};
+/// let engine = Engine::new();
+/// let log = b"Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space\n".to_vec();
+/// let report = engine.analyze(&[Input::Bytes { name: "api.previous.log".into(), data: log }]);
+/// assert_eq!(report.diagnoses[0].cause.id(), "oom_killed");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Engine {
+    set: PatternSet,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new()
+    }
+}
+
+/// The result of analysing a set of inputs.
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    /// One diagnosis per failing container, most confident first.
+    pub diagnoses: Vec<Diagnosis>,
+    /// Inputs that could not be (fully) read.
+    pub errors: Vec<crate::error::InputError>,
+    /// How many incidents (containers) were assembled, failing or not.
+    #[serde(skip)]
+    pub incidents: usize,
+}
+
+impl Engine {
+    /// An engine with the embedded pattern packs.
+    pub fn new() -> Engine {
+        Engine {
+            set: PatternSet::embedded(),
+        }
+    }
+
+    /// An engine with a custom pattern set.
+    pub fn with_patterns(set: PatternSet) -> Engine {
+        Engine { set }
+    }
+
+    /// The compiled patterns.
+    pub fn patterns(&self) -> &PatternSet {
+        &self.set
+    }
+
+    /// Ingest `inputs` and diagnose every failing container.
+    pub fn analyze(&self, inputs: &[crate::ingest::Input]) -> Report {
+        let ingested = crate::ingest::ingest(&self.set, inputs);
+        let incidents = ingested.incidents.len();
+        Report {
+            diagnoses: self.diagnose_all(&ingested.incidents),
+            errors: ingested.errors,
+            incidents,
+        }
+    }
+
+    /// Diagnose the failing incidents, most confident first.
+    pub fn diagnose_all(&self, incidents: &[Incident]) -> Vec<Diagnosis> {
+        use rayon::prelude::*;
+        let mut out: Vec<Diagnosis> = incidents
+            .par_iter()
+            .filter(|i| is_failing(i))
+            .map(|i| self.diagnose(i))
+            .collect();
+        out.sort_by(|a, b| {
+            let known = |d: &Diagnosis| d.cause != Cause::Unknown;
+            known(b)
+                .cmp(&known(a))
+                .then(b.confidence.total_cmp(&a.confidence))
+                .then(b.score.total_cmp(&a.score))
+                .then(a.display_name().cmp(&b.display_name()))
+        });
+        out
+    }
+
+    /// Gather every signal of an incident.
+    pub(crate) fn signals(&self, incident: &Incident) -> Vec<Signal> {
+        let mut sig = Vec::new();
+        status_signals(&self.set, incident, &mut sig);
+        for e in &incident.events {
+            let text = e.message.as_bytes();
+            for m in self.set.matches(text, SourceKind::Event) {
+                let rule = self.set.rule(m.rule);
+                let repeat = 1.0 + 0.1 * (e.count as f64).ln().min(3.0);
+                sig.push(Signal {
+                    evidence: Evidence {
+                        source: e.source.to_string(),
+                        kind: SourceKind::Event,
+                        text: crate::incident::clip(
+                            &format!(
+                                "{} {}{}: {}",
+                                e.kind.as_deref().unwrap_or(""),
+                                e.reason,
+                                if e.count > 1 {
+                                    format!(" (x{})", e.count)
+                                } else {
+                                    String::new()
+                                },
+                                e.message
+                            ),
+                            crate::incident::MAX_EVIDENCE_LEN,
+                        )
+                        .trim_start()
+                        .to_string(),
+                        rule: rule.id.clone(),
+                        cause: rule.cause,
+                        weight: rule.weight * EVENT_FACTOR * repeat,
+                    },
+                    detail: rule.detail.clone(),
+                    captures: m.captures,
+                });
+            }
+        }
+        let has_previous = incident.logs.iter().any(|l| l.previous);
+        let max_restart = incident.logs.iter().filter_map(|l| l.restart).max();
+        for log in &incident.logs {
+            let instance = if has_previous && !log.previous {
+                0.85
+            } else if max_restart.is_some() && log.restart.is_some() && log.restart != max_restart {
+                0.7
+            } else {
+                1.0
+            };
+            let last_line = log.hits.iter().map(|h| h.line.line).max();
+            for h in &log.hits {
+                let rule = self.set.rule(h.rule);
+                let position = if h.lines_from_end < crate::incident::TAIL_LINES as u64 {
+                    1.0
+                } else {
+                    0.6
+                };
+                let last = if Some(h.line.line) == last_line {
+                    1.25
+                } else {
+                    1.0
+                };
+                sig.push(Signal {
+                    evidence: Evidence {
+                        source: format!("{}:{}", log.source, h.line.line),
+                        kind: SourceKind::Log,
+                        text: h.line.text.clone(),
+                        rule: rule.id.clone(),
+                        cause: rule.cause,
+                        weight: rule.weight * LOG_FACTOR * instance * position * last,
+                    },
+                    detail: rule.detail.clone(),
+                    captures: h.captures.clone(),
+                });
+            }
+        }
+        sig
+    }
+
+    /// Diagnose one incident. Pure: reads no file, socket or clock.
+    pub fn diagnose(&self, incident: &Incident) -> Diagnosis {
+        let signals = self.signals(incident);
+        let scores = cause_scores(&signals);
+        let probs = probabilities(&scores);
+        let (mut cause, mut confidence) = (Cause::Unknown, probs[Cause::Unknown.index()]);
+        for c in Cause::ALL {
+            if probs[c.index()] > confidence {
+                cause = c;
+                confidence = probs[c.index()];
+            }
+        }
+        self.finish(incident, signals, &scores, &probs, cause, confidence)
+    }
+
+    pub(crate) fn finish(
+        &self,
+        incident: &Incident,
+        mut signals: Vec<Signal>,
+        scores: &[f64; 18],
+        probs: &[f64; 18],
+        cause: Cause,
+        confidence: f64,
+    ) -> Diagnosis {
+        // Evidence: the chosen cause's strongest signals first, then others'.
+        signals.sort_by(|a, b| {
+            (b.evidence.cause == cause)
+                .cmp(&(a.evidence.cause == cause))
+                .then(b.evidence.weight.total_cmp(&a.evidence.weight))
+        });
+        let mut seen = std::collections::HashSet::new();
+        signals.retain(|s| seen.insert((s.evidence.rule.clone(), s.evidence.text.clone())));
+        let top = signals.iter().find(|s| s.evidence.cause == cause);
+        let detail = top.and_then(|s| s.detail.clone()).or_else(|| {
+            signals
+                .iter()
+                .filter(|s| s.evidence.cause == cause)
+                .find_map(|s| s.detail.clone())
+        });
+        let mut captures: HashMap<String, String> = HashMap::new();
+        for s in signals.iter().filter(|s| s.evidence.cause == cause) {
+            for (k, v) in &s.captures {
+                captures.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        let explanation = match top {
+            Some(s) => self
+                .set
+                .find(&s.evidence.rule)
+                .map(|i| self.set.rule(i).explain.clone())
+                .unwrap_or_else(|| builtin_explain(&s.evidence.rule).to_string()),
+            None => "No signature of a known cause was found in the evidence.".to_string(),
+        };
+        let mut alternatives: Vec<Alternative> = Cause::ALL
+            .iter()
+            .copied()
+            .filter(|&c| c != cause && probs[c.index()] >= 0.01)
+            .map(|c| Alternative {
+                cause: c,
+                confidence: round3(probs[c.index()]),
+            })
+            .collect();
+        alternatives.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+        alternatives.truncate(4);
+        let evidence: Vec<Evidence> = signals.into_iter().take(8).map(|s| s.evidence).collect();
+        Diagnosis {
+            namespace: incident.namespace.clone(),
+            pod: incident.pod.clone(),
+            container: incident.container.clone(),
+            cause,
+            detail,
+            confidence: round3(confidence),
+            alternatives,
+            evidence,
+            backoff: backoff(incident),
+            explanation,
+            remediation: remediation(cause, None, incident, &captures),
+            score: scores[cause.index()],
+        }
+        .with_detail_remediation(incident, &captures)
+    }
+}
+
+impl Diagnosis {
+    fn with_detail_remediation(
+        mut self,
+        incident: &Incident,
+        captures: &HashMap<String, String>,
+    ) -> Self {
+        self.remediation = remediation(self.cause, self.detail.as_deref(), incident, captures);
+        self
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Per-cause score: signals combine with diminishing returns (1, ½, ¼ …), one per rule.
+pub(crate) fn cause_scores(signals: &[Signal]) -> [f64; 18] {
+    let mut per_cause: Vec<Vec<f64>> = vec![Vec::new(); 18];
+    let mut best_per_rule: HashMap<&str, (Cause, f64)> = HashMap::new();
+    for s in signals {
+        let e = best_per_rule
+            .entry(s.evidence.rule.as_str())
+            .or_insert((s.evidence.cause, 0.0));
+        e.1 = e.1.max(s.evidence.weight);
+    }
+    for (_, (c, w)) in best_per_rule {
+        per_cause[c.index()].push(w);
+    }
+    let mut out = [f64::NEG_INFINITY; 18];
+    for (i, ws) in per_cause.iter_mut().enumerate() {
+        if ws.is_empty() {
+            continue;
+        }
+        ws.sort_by(|a, b| b.total_cmp(a));
+        out[i] = ws
+            .iter()
+            .enumerate()
+            .map(|(k, w)| w * 0.5f64.powi(k as i32))
+            .sum();
+    }
+    out[Cause::Unknown.index()] = UNKNOWN_SCORE;
+    out
+}
+
+/// Softmax over scores at [`TEMPERATURE`]; causes without evidence get 0.
+pub(crate) fn probabilities(scores: &[f64; 18]) -> [f64; 18] {
+    let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut p = [0.0; 18];
+    let mut sum = 0.0;
+    for i in 0..18 {
+        if scores[i].is_finite() {
+            p[i] = ((scores[i] - max) / TEMPERATURE).exp();
+            sum += p[i];
+        }
+    }
+    for x in p.iter_mut() {
+        *x /= sum;
+    }
+    p
+}
+
+fn builtin_explain(rule: &str) -> &'static str {
+    match rule {
+        "status.oom_killed" => "The container runtime reports OOMKilled: the kernel killed the container for exceeding its memory limit.",
+        "status.image_pull" => "The kubelet cannot pull the container image.",
+        "status.create_config_error" => "The kubelet cannot build the container's configuration (usually a missing Secret/ConfigMap or key).",
+        "status.exit_zero" => "The container exits with code 0, but restartPolicy Always restarts it: the main process does not stay in the foreground.",
+        "status.exit_127" => "Exit code 127: the command was not found.",
+        "status.exit_126" => "Exit code 126: the command is not executable.",
+        "status.exit_139" => "Exit code 139: the process died of SIGSEGV (segmentation fault).",
+        "status.exit_134" => "Exit code 134: the process aborted (SIGABRT).",
+        "status.exit_error" => "The process exits with an error code and no more specific evidence explains it.",
+        "status.evicted" => "The pod was evicted by the kubelet.",
+        _ => "Built-in status fact.",
+    }
+}
+
+fn terminated_text(prefix: &str, t: &Terminated) -> String {
+    let mut s = format!("{prefix}: Terminated");
+    if let Some(r) = &t.reason {
+        s.push_str(&format!(", Reason: {r}"));
+    }
+    if let Some(c) = t.exit_code {
+        s.push_str(&format!(", Exit Code: {c}"));
+    }
+    s
+}
+
+fn push_status(
+    sig: &mut Vec<Signal>,
+    source: &str,
+    rule: &str,
+    cause: Cause,
+    detail: Option<&str>,
+    weight: f64,
+    text: String,
+) {
+    sig.push(Signal {
+        evidence: Evidence {
+            source: source.to_string(),
+            kind: SourceKind::Status,
+            text,
+            rule: rule.to_string(),
+            cause,
+            weight: weight * STATUS_FACTOR,
+        },
+        detail: detail.map(str::to_string),
+        captures: Vec::new(),
+    });
+}
+
+fn status_signals(set: &PatternSet, incident: &Incident, sig: &mut Vec<Signal>) {
+    let mut texts: Vec<(String, String)> = Vec::new();
+    if let Some(m) = &incident.pod_message {
+        texts.push(("pod status".into(), m.clone()));
+    }
+    if incident.pod_reason.as_deref() == Some("Evicted") && incident.pod_message.is_none() {
+        push_status(
+            sig,
+            "pod status",
+            "status.evicted",
+            Cause::DiskFull,
+            None,
+            1.0,
+            "Status: Failed, Reason: Evicted".into(),
+        );
+    }
+    let Some(st) = &incident.status else {
+        match_status_texts(set, incident, &texts, sig);
+        return;
+    };
+    let src = st.source.to_string();
+    let restarts = st.restart_count.unwrap_or(0);
+    let waiting_reason = match &st.state {
+        Some(ContainerState::Waiting { reason, message }) => {
+            if let Some(m) = message {
+                texts.push((src.clone(), m.clone()));
+            }
+            reason.clone()
+        }
+        _ => None,
+    };
+    let crashlooping = waiting_reason.as_deref() == Some("CrashLoopBackOff");
+    if let Some(r) = waiting_reason.as_deref() {
+        let text = format!("State: Waiting, Reason: {r}");
+        match r {
+            "ErrImagePull"
+            | "ImagePullBackOff"
+            | "RegistryUnavailable"
+            | "ImageInspectError"
+            | "SignatureValidationFailed" => push_status(
+                sig,
+                &src,
+                "status.image_pull",
+                Cause::ImagePullError,
+                None,
+                4.0,
+                text,
+            ),
+            "InvalidImageName" => push_status(
+                sig,
+                &src,
+                "status.image_pull",
+                Cause::ImagePullError,
+                Some("invalid_reference"),
+                5.0,
+                text,
+            ),
+            "ErrImageNeverPull" => push_status(
+                sig,
+                &src,
+                "status.image_pull",
+                Cause::ImagePullError,
+                Some("not_found"),
+                5.0,
+                text,
+            ),
+            "CreateContainerConfigError" => push_status(
+                sig,
+                &src,
+                "status.create_config_error",
+                Cause::MissingSecretOrConfigmap,
+                None,
+                2.0,
+                text,
+            ),
+            _ => {}
+        }
+    }
+    let current_term = match &st.state {
+        Some(ContainerState::Terminated(t)) => Some(t),
+        _ => None,
+    };
+    for (label, t) in [
+        ("State", current_term),
+        ("Last State", st.last_terminated.as_ref()),
+    ] {
+        let Some(t) = t else { continue };
+        if let Some(m) = &t.message {
+            for line in m.lines().filter(|l| !l.trim().is_empty()) {
+                texts.push((src.clone(), line.to_string()));
+            }
+        }
+        let text = terminated_text(label, t);
+        let reason = t.reason.as_deref().unwrap_or("");
+        if reason == "OOMKilled" {
+            push_status(
+                sig,
+                &src,
+                "status.oom_killed",
+                Cause::OomKilled,
+                Some("container_limit"),
+                6.0,
+                text,
+            );
+            continue;
+        }
+        match t.exit_code {
+            Some(0) => {
+                let always = incident
+                    .restart_policy
+                    .as_deref()
+                    .is_none_or(|p| p == "Always");
+                if always && !incident.spec.init && (crashlooping || restarts > 0) {
+                    push_status(
+                        sig,
+                        &src,
+                        "status.exit_zero",
+                        Cause::ExitsImmediately,
+                        None,
+                        4.0,
+                        text.clone(),
+                    );
+                }
+            }
+            Some(127) => push_status(
+                sig,
+                &src,
+                "status.exit_127",
+                Cause::BadCommand,
+                None,
+                3.0,
+                text.clone(),
+            ),
+            Some(126) => push_status(
+                sig,
+                &src,
+                "status.exit_126",
+                Cause::BadCommand,
+                None,
+                2.0,
+                text.clone(),
+            ),
+            Some(139) => push_status(
+                sig,
+                &src,
+                "status.exit_139",
+                Cause::AppCrash,
+                Some("segfault"),
+                2.5,
+                text.clone(),
+            ),
+            Some(134) => push_status(
+                sig,
+                &src,
+                "status.exit_134",
+                Cause::AppCrash,
+                Some("abort"),
+                1.5,
+                text.clone(),
+            ),
+            // 137/143 are kills (probe, eviction, shutdown); 128 is a start failure whose
+            // message says more. Neither is evidence of a crash by itself.
+            Some(137) | Some(143) | Some(128) => {}
+            Some(_) if reason == "Error" || reason.is_empty() => push_status(
+                sig,
+                &src,
+                "status.exit_error",
+                Cause::AppCrash,
+                None,
+                1.0,
+                text.clone(),
+            ),
+            _ => {}
+        }
+        if reason == "Completed"
+            && t.exit_code.is_none()
+            && (crashlooping || restarts > 0)
+            && !incident.spec.init
+        {
+            push_status(
+                sig,
+                &src,
+                "status.exit_zero",
+                Cause::ExitsImmediately,
+                None,
+                4.0,
+                text,
+            );
+        }
+    }
+    match_status_texts(set, incident, &texts, sig);
+}
+
+fn match_status_texts(
+    set: &PatternSet,
+    _incident: &Incident,
+    texts: &[(String, String)],
+    sig: &mut Vec<Signal>,
+) {
+    for (src, text) in texts {
+        let mut fired = std::collections::HashSet::new();
+        for kind in [SourceKind::Status, SourceKind::Log] {
+            for m in set.matches(text.as_bytes(), kind) {
+                if !fired.insert(m.rule) {
+                    continue;
+                }
+                let rule = set.rule(m.rule);
+                let factor = if kind == SourceKind::Status {
+                    STATUS_FACTOR
+                } else {
+                    LOG_FACTOR
+                };
+                sig.push(Signal {
+                    evidence: Evidence {
+                        source: src.clone(),
+                        kind: SourceKind::Status,
+                        text: crate::incident::clip(text, crate::incident::MAX_EVIDENCE_LEN),
+                        rule: rule.id.clone(),
+                        cause: rule.cause,
+                        weight: rule.weight * factor,
+                    },
+                    detail: rule.detail.clone(),
+                    captures: m.captures,
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Just enough time handling for back-off arithmetic: RFC 3339, kubectl's RFC 1123 dates, and
+//! Go durations. Kept in-house so the library needs no date crate.
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719468;
+    let era = if z >= 0 { z } else { z - 146096 } / 146097;
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn num(s: &str) -> Option<i64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Parse `2026-01-10T17:11:41Z`, `…T17:11:41.123456789+08:00` into Unix seconds.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s.len() < 19 || s.as_bytes()[10] != b'T' && s.as_bytes()[10] != b' ' {
+        return None;
+    }
+    let (y, mo, d) = (num(&s[0..4])?, num(&s[5..7])?, num(&s[8..10])?);
+    let (h, mi, se) = (num(&s[11..13])?, num(&s[14..16])?, num(&s[17..19])?);
+    let mut rest = &s[19..];
+    if let Some(r) = rest.strip_prefix('.') {
+        let digits = r.bytes().take_while(u8::is_ascii_digit).count();
+        rest = &r[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" | "" => 0,
+        _ => {
+            let sign = match rest.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let r = &rest[1..];
+            let (oh, om) = r.split_once(':').unwrap_or((r.get(..2)?, r.get(2..)?));
+            sign * (num(oh)? * 3600 + num(om)? * 60)
+        }
+    };
+    Some(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset)
+}
+
+/// Parse kubectl describe's `Sat, 10 Jan 2026 17:11:41 +0800`.
+pub fn parse_rfc1123z(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let s = s.split_once(", ").map_or(s, |(_, r)| r);
+    let f: Vec<&str> = s.split_whitespace().collect();
+    if f.len() < 4 {
+        return None;
+    }
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let mo = months.iter().position(|m| *m == f[1])? as i64 + 1;
+    let (d, y) = (num(f[0])?, num(f[2])?);
+    let t: Vec<&str> = f[3].split(':').collect();
+    if t.len() != 3 {
+        return None;
+    }
+    let (h, mi, se) = (num(t[0])?, num(t[1])?, num(t[2])?);
+    let offset = match f.get(4) {
+        Some(z) if z.len() == 5 => {
+            let sign = if z.starts_with('-') { -1 } else { 1 };
+            sign * (num(&z[1..3])? * 3600 + num(&z[3..5])? * 60)
+        }
+        _ => 0,
+    };
+    Some(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset)
+}
+
+/// Either format.
+pub fn parse_time(s: &str) -> Option<i64> {
+    parse_rfc3339(s).or_else(|| parse_rfc1123z(s))
+}
+
+/// Unix seconds → `2026-01-10T09:11:41Z`.
+pub fn format_rfc3339(t: i64) -> String {
+    let (days, secs) = (t.div_euclid(86400), t.rem_euclid(86400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// Parse a Go duration (`5m0s`, `2m40s`, `10s`, `1h`, `300ms`) into seconds.
+pub fn parse_go_duration(s: &str) -> Option<f64> {
+    let mut total = 0.0;
+    let mut rest = s.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let n = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_digit() || *b == b'.')
+            .count();
+        if n == 0 {
+            return None;
+        }
+        let value: f64 = rest[..n].parse().ok()?;
+        rest = &rest[n..];
+        let u = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let unit = match &rest[..u] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 0.001,
+            "us" | "µs" => 0.000001,
+            "ns" => 0.000000001,
+            _ => return None,
+        };
+        total += value * unit;
+        rest = &rest[u..];
+    }
+    Some(total)
+}
+
+/// Seconds → `2m40s` (Go style).
+pub fn format_duration(secs: u64) -> String {
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m{s}s"),
+        _ => format!("{h}h{m}m{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times() {
+        let a = parse_rfc3339("2026-01-10T09:11:41Z").unwrap();
+        assert_eq!(
+            parse_rfc3339("2026-01-10T17:11:41.075806252+08:00"),
+            Some(a)
+        );
+        assert_eq!(parse_rfc1123z("Sat, 10 Jan 2026 17:11:41 +0800"), Some(a));
+        assert_eq!(format_rfc3339(a), "2026-01-10T09:11:41Z");
+        assert_eq!(parse_go_duration("2m40s"), Some(160.0));
+        assert_eq!(parse_go_duration("5m0s"), Some(300.0));
+        assert_eq!(format_duration(160), "2m40s");
+        assert!(parse_go_duration("abc").is_none());
+    }
+}

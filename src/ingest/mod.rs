@@ -1,0 +1,625 @@
+//! Reading artifacts: format sniffing, decompression, archives, and per-container assembly.
+//!
+//! Every input is sniffed by content (not only by extension): gzip, tar, Kubernetes JSON/YAML
+//! (single objects, Lists, `cluster-info dump` streams), `describe pod` text, `get events` and
+//! `get pods` tables, CRI and Docker json-file logs, and plain logs. Files are processed in
+//! parallel; logs stream through the pattern set without being held in memory. What each file
+//! yields is then merged into one [`Incident`] per container.
+
+mod artifact;
+mod objects;
+mod store;
+mod text;
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::error::InputError;
+use crate::incident::Incident;
+use crate::patterns::PatternSet;
+use crate::scan::{LogFormat, LogScanner};
+use artifact::{Artifact, LogItem};
+pub use store::workload_of;
+
+/// Structured documents (JSON, YAML, describe, tables) larger than this are refused: they are
+/// read whole, unlike logs.
+const MAX_DOCUMENT: u64 = 512 << 20;
+const SNIFF_LEN: usize = 8192;
+
+/// An input to analyse.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// A file or a directory (walked recursively).
+    Path(PathBuf),
+    /// Standard input.
+    Stdin,
+    /// Bytes in memory, with a name for messages.
+    Bytes {
+        /// The name shown in evidence and errors.
+        name: String,
+        /// The content.
+        data: Vec<u8>,
+    },
+}
+
+/// What ingest produced.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    /// One incident per container (and per unattached log).
+    pub incidents: Vec<Incident>,
+    /// Inputs that could not be (fully) read.
+    pub errors: Vec<InputError>,
+}
+
+/// Read every input and assemble incidents.
+pub fn ingest(set: &PatternSet, inputs: &[Input]) -> Ingested {
+    let mut errors = Vec::new();
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    let mut in_memory: Vec<(String, Vec<u8>)> = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Path(p) => expand(p, &mut files, &mut errors),
+            Input::Stdin => {
+                let mut data = Vec::new();
+                match io::stdin().lock().read_to_end(&mut data) {
+                    Ok(_) => in_memory.push(("-".into(), data)),
+                    Err(e) => errors.push(InputError::new("-", format!("cannot read: {e}"))),
+                }
+            }
+            Input::Bytes { name, data } => in_memory.push((name.clone(), data.clone())),
+        }
+    }
+    let mut results: Vec<(Vec<Artifact>, Vec<InputError>)> = files
+        .par_iter()
+        .map(|(path, name)| {
+            let mut out = Vec::new();
+            let mut errs = Vec::new();
+            match File::open(path) {
+                Ok(f) => read_any(set, name, Box::new(f), &mut out, &mut errs),
+                Err(e) => errs.push(InputError::new(name.clone(), format!("cannot open: {e}"))),
+            }
+            (out, errs)
+        })
+        .collect();
+    for (name, data) in in_memory {
+        let mut out = Vec::new();
+        let mut errs = Vec::new();
+        read_any(
+            set,
+            &name,
+            Box::new(io::Cursor::new(data)),
+            &mut out,
+            &mut errs,
+        );
+        results.push((out, errs));
+    }
+    let mut store = store::Store::default();
+    for (arts, errs) in results {
+        errors.extend(errs);
+        for a in arts {
+            store.add(a);
+        }
+    }
+    Ingested {
+        incidents: store.into_incidents(),
+        errors,
+    }
+}
+
+fn expand(p: &Path, files: &mut Vec<(PathBuf, String)>, errors: &mut Vec<InputError>) {
+    let name = p.display().to_string();
+    match std::fs::metadata(p) {
+        Err(e) => errors.push(InputError::new(name, format!("cannot read: {e}"))),
+        Ok(m) if m.is_dir() => {
+            let walker = walkdir::WalkDir::new(p)
+                .follow_links(true)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| {
+                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                });
+            for entry in walker {
+                match entry {
+                    Ok(e) if e.file_type().is_file() => {
+                        files.push((e.path().to_path_buf(), e.path().display().to_string()))
+                    }
+                    Ok(_) => {}
+                    Err(e) => errors.push(InputError::new(
+                        e.path().map_or(name.clone(), |p| p.display().to_string()),
+                        format!("cannot read: {e}"),
+                    )),
+                }
+            }
+        }
+        Ok(_) => files.push((p.to_path_buf(), name)),
+    }
+}
+
+/// Read up to `SNIFF_LEN` bytes, returning them and a reader that replays them.
+fn peek(mut r: Box<dyn Read + '_>) -> io::Result<(Vec<u8>, Box<dyn Read + '_>)> {
+    let mut head = Vec::with_capacity(SNIFF_LEN);
+    (&mut r).take(SNIFF_LEN as u64).read_to_end(&mut head)?;
+    let replay = io::Cursor::new(head.clone());
+    Ok((head, Box::new(replay.chain(r))))
+}
+
+fn friendly(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => {
+            "truncated input (unexpected end of file; a cut-off gzip or tar?)".into()
+        }
+        io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput => {
+            format!("corrupt data: {e}")
+        }
+        _ => e.to_string(),
+    }
+}
+
+fn read_any(
+    set: &PatternSet,
+    name: &str,
+    r: Box<dyn Read + '_>,
+    out: &mut Vec<Artifact>,
+    errs: &mut Vec<InputError>,
+) {
+    let (head, reader) = match peek(r) {
+        Ok(x) => x,
+        Err(e) => {
+            errs.push(InputError::new(
+                name,
+                format!("cannot read: {}", friendly(&e)),
+            ));
+            return;
+        }
+    };
+    if head.is_empty() {
+        errs.push(InputError::new(name, "empty file: nothing to analyse"));
+        return;
+    }
+    if head.starts_with(&[0x1f, 0x8b]) {
+        let inner = name
+            .strip_suffix(".gz")
+            .or_else(|| name.strip_suffix(".tgz").map(|_| name))
+            .unwrap_or(name);
+        let inner_name = if name.ends_with(".tgz") {
+            format!("{}.tar", &name[..name.len() - 4])
+        } else {
+            inner.to_string()
+        };
+        let dec = flate2::read::MultiGzDecoder::new(reader);
+        read_any_named(set, name, &inner_name, Box::new(dec), out, errs);
+        return;
+    }
+    if head.len() > 262 && &head[257..262] == b"ustar" {
+        read_tar(set, name, reader, out, errs);
+        return;
+    }
+    read_any_named(set, name, name, reader, out, errs)
+}
+
+/// `display` names the file in messages; `name` (without `.gz`) decides identity.
+fn read_any_named(
+    set: &PatternSet,
+    display: &str,
+    name: &str,
+    r: Box<dyn Read + '_>,
+    out: &mut Vec<Artifact>,
+    errs: &mut Vec<InputError>,
+) {
+    let (head, reader) = match peek(r) {
+        Ok(x) => x,
+        Err(e) => {
+            errs.push(InputError::new(
+                display,
+                format!("cannot read: {}", friendly(&e)),
+            ));
+            return;
+        }
+    };
+    if head.is_empty() {
+        errs.push(InputError::new(display, "empty file: nothing to analyse"));
+        return;
+    }
+    if head.starts_with(&[0x1f, 0x8b]) || (head.len() > 262 && &head[257..262] == b"ustar") {
+        return read_any(set, display, reader, out, errs);
+    }
+    if head.contains(&0) {
+        errs.push(InputError::new(
+            display,
+            "binary data (NUL bytes), not a log or a Kubernetes export; skipped",
+        ));
+        return;
+    }
+    let text_head = String::from_utf8_lossy(&head);
+    let trimmed = text_head.trim_start_matches('\u{feff}').trim_start();
+    let first_line = trimmed.lines().next().unwrap_or("");
+    let kind = sniff(trimmed, first_line);
+    match kind {
+        Sniffed::Log => {
+            let id = LogIdentity::from_path(name);
+            let scanner = LogScanner::new(set, display.to_string(), None)
+                .previous(id.previous)
+                .restart(id.restart);
+            let (scan, err) = scanner.scan_reader(reader);
+            if let Some(e) = err {
+                errs.push(InputError::new(
+                    display,
+                    format!("{} (the part read so far was analysed)", friendly(&e)),
+                ));
+            }
+            out.push(Artifact::Log(LogItem {
+                namespace: id.namespace,
+                pod: id.pod,
+                container: id.container,
+                stem: id.stem,
+                scan,
+            }));
+        }
+        Sniffed::Stream => dump_stream(set, display, reader, out, errs),
+        other => {
+            let mut data = Vec::new();
+            if let Err(e) = reader.take(MAX_DOCUMENT).read_to_end(&mut data) {
+                errs.push(InputError::new(
+                    display,
+                    format!("cannot read: {}", friendly(&e)),
+                ));
+                if data.is_empty() {
+                    return;
+                }
+            }
+            let text = String::from_utf8_lossy(&data);
+            match other {
+                Sniffed::Yaml => yaml(&text, display, out, errs),
+                Sniffed::Describe => text::describe(&text, display, out),
+                Sniffed::EventsTable => text::events_table(&text, display, out),
+                Sniffed::PodsTable => text::pods_table(&text, display, out),
+                Sniffed::Log | Sniffed::Stream => unreachable!(),
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Sniffed {
+    Log,
+    /// JSON documents, possibly interleaved with cluster-info-dump log blocks.
+    Stream,
+    Yaml,
+    Describe,
+    EventsTable,
+    PodsTable,
+}
+
+fn sniff(text: &str, first_line: &str) -> Sniffed {
+    if first_line.starts_with("==== START logs for container") {
+        return Sniffed::Stream;
+    }
+    if first_line.starts_with('{') || first_line.starts_with('[') {
+        if LogFormat::sniff(first_line.as_bytes()) == LogFormat::Docker {
+            return Sniffed::Log;
+        }
+        // One complete JSON object per line that is not a Kubernetes object: structured app logs.
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(first_line) {
+            if v.is_object() && !objects::is_kube_object(&v) {
+                return Sniffed::Log;
+            }
+        }
+        return Sniffed::Stream;
+    }
+    let first_key = text
+        .lines()
+        .find(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .unwrap_or("");
+    if first_key == "---"
+        || ["apiVersion:", "kind:", "items:", "metadata:"]
+            .iter()
+            .any(|k| first_key.starts_with(k))
+    {
+        return Sniffed::Yaml;
+    }
+    if text::is_describe(text) {
+        return Sniffed::Describe;
+    }
+    if text::is_events_header(first_line) {
+        return Sniffed::EventsTable;
+    }
+    if text::is_pods_header(first_line) {
+        return Sniffed::PodsTable;
+    }
+    Sniffed::Log
+}
+
+fn yaml(text: &str, file: &str, out: &mut Vec<Artifact>, errs: &mut Vec<InputError>) {
+    match serde_saphyr::from_multiple::<serde_json::Value>(text) {
+        Ok(docs) => {
+            for d in docs {
+                objects::collect(&d, file, out);
+            }
+        }
+        Err(e) => errs.push(InputError::new(
+            file,
+            format!("malformed YAML: {}", first_line_of(&e.to_string())),
+        )),
+    }
+}
+
+fn first_line_of(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
+/// JSON documents back to back, possibly interleaved with `==== START logs for container C of
+/// pod NS/P ====` … `==== END …` blocks (`kubectl cluster-info dump` to stdout, or a dump
+/// directory's `logs.txt`). Log blocks stream through the pattern set; JSON text is collected
+/// between blocks and decoded with a streaming deserializer.
+fn dump_stream(
+    set: &PatternSet,
+    file: &str,
+    reader: Box<dyn Read + '_>,
+    out: &mut Vec<Artifact>,
+    errs: &mut Vec<InputError>,
+) {
+    let mut r = BufReader::with_capacity(256 * 1024, reader);
+    let mut json = String::new();
+    let mut json_start_line = 1u64;
+    let mut block: Option<(LogScanner<'_>, String, String, String)> = None;
+    let mut line = Vec::new();
+    let mut line_no = 0u64;
+    loop {
+        line.clear();
+        match r.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                errs.push(InputError::new(
+                    file,
+                    format!("cannot read: {}", friendly(&e)),
+                ));
+                break;
+            }
+        }
+        line_no += 1;
+        if line.starts_with(b"==== START logs for container ") {
+            flush_json(&json, json_start_line, file, out, errs);
+            json.clear();
+            let text = String::from_utf8_lossy(&line);
+            if let Some((c, ns, p)) = parse_block_header(&text) {
+                let scanner = LogScanner::new(set, format!("{file} ({ns}/{p}/{c})"), None);
+                block = Some((scanner, ns, p, c));
+            }
+            continue;
+        }
+        if line.starts_with(b"==== END logs for container ") {
+            if let Some((scanner, ns, p, c)) = block.take() {
+                out.push(Artifact::Log(LogItem {
+                    namespace: Some(ns),
+                    pod: Some(p),
+                    container: Some(c.clone()),
+                    stem: c,
+                    scan: scanner.finish(),
+                }));
+            }
+            json_start_line = line_no + 1;
+            continue;
+        }
+        match block.as_mut() {
+            Some((scanner, ..)) => scanner.feed(&line),
+            None => {
+                if json.len() as u64 > MAX_DOCUMENT {
+                    errs.push(InputError::new(
+                        file,
+                        "JSON document larger than 512 MiB; skipped",
+                    ));
+                    return;
+                }
+                json.push_str(&String::from_utf8_lossy(&line));
+            }
+        }
+    }
+    if let Some((scanner, ns, p, c)) = block.take() {
+        out.push(Artifact::Log(LogItem {
+            namespace: Some(ns),
+            pod: Some(p),
+            container: Some(c.clone()),
+            stem: c,
+            scan: scanner.finish(),
+        }));
+    }
+    flush_json(&json, json_start_line, file, out, errs);
+}
+
+/// `==== START logs for container app of pod shop/api-1 ====` → (app, shop, api-1).
+fn parse_block_header(line: &str) -> Option<(String, String, String)> {
+    let rest = line.trim().strip_prefix("==== START logs for container ")?;
+    let rest = rest.trim_end_matches('=').trim();
+    let (c, pod) = rest.split_once(" of pod ")?;
+    let (ns, p) = pod.split_once('/')?;
+    Some((c.to_string(), ns.to_string(), p.to_string()))
+}
+
+fn flush_json(
+    json: &str,
+    start_line: u64,
+    file: &str,
+    out: &mut Vec<Artifact>,
+    errs: &mut Vec<InputError>,
+) {
+    if json.trim().is_empty() {
+        return;
+    }
+    let mut it = serde_json::Deserializer::from_str(json).into_iter::<serde_json::Value>();
+    loop {
+        match it.next() {
+            None => break,
+            Some(Ok(v)) => objects::collect(&v, file, out),
+            Some(Err(e)) => {
+                let line = start_line + e.line().saturating_sub(1) as u64;
+                errs.push(InputError::new(
+                    format!("{file}:{line}"),
+                    format!(
+                        "malformed JSON ({}); the documents before it were analysed",
+                        first_line_of(&e.to_string())
+                    ),
+                ));
+                break;
+            }
+        }
+    }
+}
+
+/// What a log's path says about its owner.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct LogIdentity {
+    namespace: Option<String>,
+    pod: Option<String>,
+    container: Option<String>,
+    restart: Option<u32>,
+    previous: bool,
+    stem: String,
+}
+
+impl LogIdentity {
+    /// Recognises `/var/log/pods/<ns>_<pod>_<uid>/<container>/<N>.log[.<ts>][.gz]`,
+    /// `/var/log/containers/<pod>_<ns>_<container>-<id>.log`, and `NAME[.-_]previous.log`.
+    pub(crate) fn from_path(name: &str) -> LogIdentity {
+        let path = name.rsplit('!').next().unwrap_or(name);
+        let parts: Vec<&str> = path.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
+        let file = parts.last().copied().unwrap_or(name);
+        let base = file.strip_suffix(".gz").unwrap_or(file);
+        // CRI layout
+        if parts.len() >= 3 {
+            let (dir, container) = (parts[parts.len() - 3], parts[parts.len() - 2]);
+            let num: String = base.chars().take_while(char::is_ascii_digit).collect();
+            let dir_parts: Vec<&str> = dir.split('_').collect();
+            if !num.is_empty() && base[num.len()..].starts_with(".log") && dir_parts.len() == 3 {
+                return LogIdentity {
+                    namespace: Some(dir_parts[0].to_string()),
+                    pod: Some(dir_parts[1].to_string()),
+                    container: Some(container.to_string()),
+                    restart: num.parse().ok(),
+                    previous: false,
+                    stem: container.to_string(),
+                };
+            }
+        }
+        // /var/log/containers/<pod>_<ns>_<container>-<64 hex>.log
+        if let Some(stem) = base.strip_suffix(".log") {
+            let f: Vec<&str> = stem.split('_').collect();
+            if f.len() == 3 {
+                if let Some((c, id)) = f[2].rsplit_once('-') {
+                    if id.len() == 64 && id.chars().all(|c| c.is_ascii_hexdigit()) {
+                        return LogIdentity {
+                            namespace: Some(f[1].to_string()),
+                            pod: Some(f[0].to_string()),
+                            container: Some(c.to_string()),
+                            restart: None,
+                            previous: false,
+                            stem: c.to_string(),
+                        };
+                    }
+                }
+            }
+        }
+        let mut stem = base;
+        for ext in [".log", ".txt", ".out"] {
+            stem = stem.strip_suffix(ext).unwrap_or(stem);
+        }
+        let mut previous = false;
+        for suffix in [".previous", "-previous", "_previous", ".prev", "-prev"] {
+            if let Some(s) = stem.strip_suffix(suffix) {
+                stem = s;
+                previous = true;
+                break;
+            }
+        }
+        LogIdentity {
+            previous,
+            stem: stem.to_string(),
+            ..Default::default()
+        }
+    }
+}
+
+fn read_tar(
+    set: &PatternSet,
+    name: &str,
+    reader: Box<dyn Read + '_>,
+    out: &mut Vec<Artifact>,
+    errs: &mut Vec<InputError>,
+) {
+    let mut ar = tar::Archive::new(reader);
+    let entries = match ar.entries() {
+        Ok(e) => e,
+        Err(e) => {
+            errs.push(InputError::new(
+                name,
+                format!("unreadable tar archive: {}", friendly(&e)),
+            ));
+            return;
+        }
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                errs.push(InputError::new(
+                    name,
+                    format!(
+                        "tar archive is damaged, stopped reading it: {}",
+                        friendly(&e)
+                    ),
+                ));
+                return;
+            }
+        };
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let member = entry
+            .path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| "?".into());
+        if member
+            .rsplit('/')
+            .next()
+            .is_some_and(|f| f.starts_with('.'))
+        {
+            continue;
+        }
+        let full = format!("{name}!{member}");
+        read_any(set, &full, Box::new(entry), out, errs);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identities() {
+        let id = LogIdentity::from_path("/var/log/pods/shop_api-7d9-x2x9k_1234-abcd/app/3.log");
+        assert_eq!(id.namespace.as_deref(), Some("shop"));
+        assert_eq!(id.pod.as_deref(), Some("api-7d9-x2x9k"));
+        assert_eq!(id.container.as_deref(), Some("app"));
+        assert_eq!(id.restart, Some(3));
+        let id = LogIdentity::from_path("dump/checkout.previous.log");
+        assert!(id.previous);
+        assert_eq!(id.stem, "checkout");
+        let id = LogIdentity::from_path(&format!(
+            "/var/log/containers/api-1_shop_app-{}.log",
+            "a".repeat(64)
+        ));
+        assert_eq!(id.container.as_deref(), Some("app"));
+        assert_eq!(id.namespace.as_deref(), Some("shop"));
+    }
+
+    #[test]
+    fn block_headers() {
+        assert_eq!(
+            parse_block_header("==== START logs for container app of pod shop/api-1 ====\n"),
+            Some(("app".into(), "shop".into(), "api-1".into()))
+        );
+    }
+}

@@ -1,0 +1,370 @@
+//! Assembling artifacts from many files into one incident per container.
+
+use std::collections::HashMap;
+
+use super::artifact::{Artifact, ContainerRecord, LogItem, PodEvent, PodRecord, PodRow};
+use crate::incident::{
+    ContainerSpec, ContainerState, ContainerStatus, EventRecord, Incident, LogScan, Terminated,
+};
+
+#[derive(Debug, Default)]
+struct Container {
+    spec: ContainerSpec,
+    status: Option<ContainerStatus>,
+    events: Vec<EventRecord>,
+    logs: Vec<LogScan>,
+}
+
+#[derive(Debug, Default)]
+struct Pod {
+    namespace: Option<String>,
+    name: String,
+    phase: Option<String>,
+    reason: Option<String>,
+    message: Option<String>,
+    restart_policy: Option<String>,
+    containers: Vec<(String, Container)>,
+    events: Vec<EventRecord>,
+    logs: Vec<LogScan>,
+    row: Option<PodRow>,
+}
+
+impl Pod {
+    fn container(&mut self, name: &str) -> &mut Container {
+        if let Some(i) = self.containers.iter().position(|(n, _)| n == name) {
+            return &mut self.containers[i].1;
+        }
+        self.containers
+            .push((name.to_string(), Container::default()));
+        &mut self.containers.last_mut().unwrap().1
+    }
+
+    /// Whether the pod shows any sign of trouble (used to pick among a workload's pods).
+    fn troubled(&self) -> bool {
+        self.row.as_ref().is_some_and(|r| {
+            !matches!(r.status.as_str(), "Running" | "Completed" | "Succeeded")
+                || r.restarts.unwrap_or(0) > 0
+        }) || self.containers.iter().any(|(_, c)| {
+            c.status.as_ref().is_some_and(|s| {
+                s.restart_count.unwrap_or(0) > 0
+                    || matches!(s.state, Some(ContainerState::Waiting { .. }))
+            })
+        })
+    }
+}
+
+/// Collects artifacts; [`Store::into_incidents`] assembles them.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    pods: Vec<Pod>,
+    index: HashMap<String, Vec<usize>>,
+    loose_logs: Vec<LogItem>,
+}
+
+/// The workload a pod belongs to, from its name: `checkout-7d9f8b6c5d-x2x9k` → `checkout`; `redis-0` → `redis`; `job-abcde` → `job`.
+pub fn workload_of(pod: &str) -> &str {
+    let parts: Vec<&str> = pod.rsplitn(3, '-').collect();
+    let is_hash = |s: &str| {
+        (6..=10).contains(&s.len())
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    };
+    let is_suffix = |s: &str| {
+        s.len() == 5
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    };
+    match parts.as_slice() {
+        [last, hash, base] if is_suffix(last) && is_hash(hash) => base,
+        [last, rest @ ..]
+            if !rest.is_empty() && (is_suffix(last) || last.parse::<u32>().is_ok()) =>
+        {
+            &pod[..pod.len() - last.len() - 1]
+        }
+        _ => pod,
+    }
+}
+
+impl Store {
+    fn pod_index(&mut self, namespace: Option<&str>, name: &str) -> usize {
+        let cands = self.index.get(name).cloned().unwrap_or_default();
+        let found = match namespace {
+            Some(ns) => cands
+                .iter()
+                .copied()
+                .find(|&i| self.pods[i].namespace.as_deref() == Some(ns))
+                .or_else(|| {
+                    cands
+                        .iter()
+                        .copied()
+                        .find(|&i| self.pods[i].namespace.is_none())
+                }),
+            None => cands.first().copied(),
+        };
+        if let Some(i) = found {
+            if self.pods[i].namespace.is_none() {
+                self.pods[i].namespace = namespace.map(str::to_string);
+            }
+            return i;
+        }
+        self.pods.push(Pod {
+            namespace: namespace.map(str::to_string),
+            name: name.to_string(),
+            ..Default::default()
+        });
+        let i = self.pods.len() - 1;
+        self.index.entry(name.to_string()).or_default().push(i);
+        i
+    }
+
+    pub(crate) fn add(&mut self, a: Artifact) {
+        match a {
+            Artifact::Pod(p) => self.add_pod(p),
+            Artifact::Row(r) => {
+                let i = self.pod_index(r.namespace.as_deref(), &r.name);
+                self.pods[i].row = Some(r);
+            }
+            Artifact::Event(e) => self.add_event(e),
+            Artifact::Log(l) => match &l.pod {
+                Some(pod) => {
+                    let i = self.pod_index(l.namespace.as_deref(), pod);
+                    match &l.container {
+                        Some(c) => self.pods[i].container(c).logs.push(l.scan),
+                        None => self.pods[i].logs.push(l.scan),
+                    }
+                }
+                None => self.loose_logs.push(l),
+            },
+        }
+    }
+
+    fn add_pod(&mut self, p: PodRecord) {
+        let i = self.pod_index(p.namespace.as_deref(), &p.name);
+        let pod = &mut self.pods[i];
+        pod.phase = p.phase.or(pod.phase.take());
+        pod.reason = p.reason.or(pod.reason.take());
+        pod.message = p.message.or(pod.message.take());
+        pod.restart_policy = p.restart_policy.or(pod.restart_policy.take());
+        for ContainerRecord { name, spec, status } in p.containers {
+            let c = pod.container(&name);
+            merge_spec(&mut c.spec, spec);
+            if status.is_some() {
+                c.status = status;
+            }
+        }
+    }
+
+    fn add_event(&mut self, e: PodEvent) {
+        let i = self.pod_index(e.namespace.as_deref(), &e.pod);
+        let pod = &mut self.pods[i];
+        let list = match &e.container {
+            Some(c) => &mut pod.container(c).events,
+            None => &mut pod.events,
+        };
+        // The same event often arrives twice (events.txt and describe): keep the larger count.
+        if let Some(old) = list
+            .iter_mut()
+            .find(|o| o.reason == e.record.reason && o.message == e.record.message)
+        {
+            old.count = old.count.max(e.record.count);
+            if old.last_seen.is_none() {
+                old.last_seen = e.record.last_seen;
+            }
+            return;
+        }
+        list.push(e.record);
+    }
+
+    /// Attach logs that carry no identity by file name, then build incidents.
+    pub(crate) fn into_incidents(mut self) -> Vec<Incident> {
+        for log in std::mem::take(&mut self.loose_logs) {
+            self.attach(log);
+        }
+        let mut out = Vec::new();
+        for pod in self.pods {
+            build(pod, &mut out);
+        }
+        out
+    }
+
+    fn attach(&mut self, log: LogItem) {
+        let stem = log.stem.as_str();
+        // 1. a pod's exact name
+        if let Some(&i) = self.index.get(stem).and_then(|v| v.first()) {
+            self.pods[i].logs.push(log.scan);
+            return;
+        }
+        // 2. `<pod>_<container>`, `<pod>-<container>`, `<pod>.<container>`
+        for i in 0..self.pods.len() {
+            let name = self.pods[i].name.clone();
+            if let Some(rest) = stem.strip_prefix(name.as_str()) {
+                if let Some(c) = rest.strip_prefix(['_', '-', '.']) {
+                    if self.pods[i].containers.iter().any(|(n, _)| n == c) {
+                        self.pods[i].container(c).logs.push(log.scan);
+                        return;
+                    }
+                }
+            }
+        }
+        // 3. a container name unique across pods
+        let by_container: Vec<usize> = (0..self.pods.len())
+            .filter(|&i| self.pods[i].containers.iter().any(|(n, _)| n == stem))
+            .collect();
+        if by_container.len() == 1 {
+            let i = by_container[0];
+            self.pods[i].container(stem).logs.push(log.scan);
+            return;
+        }
+        // 4. a workload: the pod name without its ReplicaSet/StatefulSet suffix
+        let by_workload: Vec<usize> = (0..self.pods.len())
+            .filter(|&i| workload_of(&self.pods[i].name) == stem)
+            .collect();
+        if !by_workload.is_empty() {
+            let troubled: Vec<usize> = by_workload
+                .iter()
+                .copied()
+                .filter(|&i| self.pods[i].troubled())
+                .collect();
+            let targets = if troubled.is_empty() {
+                vec![by_workload[0]]
+            } else {
+                troubled
+            };
+            for i in targets {
+                self.pods[i].logs.push(log.scan.clone());
+            }
+            return;
+        }
+        // 5. its own incident, named after the file
+        let i = self.pod_index(log.namespace.as_deref(), stem);
+        self.pods[i].logs.push(log.scan);
+    }
+}
+
+fn merge_spec(into: &mut ContainerSpec, from: ContainerSpec) {
+    into.image = from.image.or(into.image.take());
+    into.memory_limit = from.memory_limit.or(into.memory_limit.take());
+    into.liveness_probe = from.liveness_probe.or(into.liveness_probe.take());
+    into.startup_probe = from.startup_probe.or(into.startup_probe.take());
+    into.init |= from.init;
+}
+
+/// A pod-table row's STATUS as a container status, for pods nothing else describes.
+fn status_from_row(row: &PodRow) -> ContainerStatus {
+    let s = row.status.as_str();
+    let (state, last) = match s {
+        "Running" => (Some(ContainerState::Running { started_at: None }), None),
+        "OOMKilled" | "Error" | "Completed" | "ContainerCannotRun" | "StartError" => (
+            None,
+            Some(Terminated {
+                reason: Some(s.to_string()),
+                ..Default::default()
+            }),
+        ),
+        _ if s.starts_with("Init:") => (
+            Some(ContainerState::Waiting {
+                reason: Some(s.trim_start_matches("Init:").to_string()),
+                message: None,
+            }),
+            None,
+        ),
+        _ => (
+            Some(ContainerState::Waiting {
+                reason: Some(s.to_string()),
+                message: None,
+            }),
+            None,
+        ),
+    };
+    ContainerStatus {
+        state,
+        last_terminated: last,
+        restart_count: row.restarts,
+        ready: row.ready.map(|(a, b)| a == b),
+        source: row.source.clone(),
+    }
+}
+
+fn build(pod: Pod, out: &mut Vec<Incident>) {
+    let single = pod.containers.len() == 1;
+    let base = Incident {
+        namespace: pod.namespace.clone(),
+        pod: pod.name.clone(),
+        container: None,
+        status: None,
+        spec: ContainerSpec::default(),
+        pod_phase: pod.phase.clone(),
+        pod_reason: pod.reason.clone(),
+        pod_message: pod.message.clone(),
+        restart_policy: pod.restart_policy.clone(),
+        events: Vec::new(),
+        logs: Vec::new(),
+    };
+    if pod.containers.is_empty() {
+        out.push(Incident {
+            status: pod.row.as_ref().map(status_from_row),
+            events: pod.events,
+            logs: pod.logs,
+            ..base
+        });
+        return;
+    }
+    // Pod-level logs (attached by pod or workload name) belong to the only container, or to
+    // the one that is failing when there are several.
+    let failing: Vec<usize> = pod
+        .containers
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, c))| {
+            c.status.as_ref().is_some_and(|s| {
+                s.restart_count.unwrap_or(0) > 0
+                    || matches!(s.state, Some(ContainerState::Waiting { .. }))
+            })
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let log_owner = if single {
+        Some(0)
+    } else if failing.len() == 1 {
+        Some(failing[0])
+    } else {
+        pod.containers.iter().position(|(_, c)| !c.spec.init)
+    };
+    for (i, (name, c)) in pod.containers.into_iter().enumerate() {
+        let mut events = c.events;
+        events.extend(pod.events.iter().cloned());
+        let mut logs = c.logs;
+        if Some(i) == log_owner {
+            logs.extend(pod.logs.iter().cloned());
+        }
+        let status = c.status.or_else(|| {
+            if single {
+                pod.row.as_ref().map(status_from_row)
+            } else {
+                None
+            }
+        });
+        out.push(Incident {
+            container: Some(name),
+            status,
+            spec: c.spec,
+            events,
+            logs,
+            ..base.clone()
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::workload_of;
+
+    #[test]
+    fn workloads() {
+        assert_eq!(workload_of("adservice-7b5ff9bbd7-r2s5r"), "adservice");
+        assert_eq!(workload_of("redis-cart-68db7b6f97-l59zz"), "redis-cart");
+        assert_eq!(workload_of("kafka-0"), "kafka");
+        assert_eq!(workload_of("nightly-job-x7k2p"), "nightly-job");
+        assert_eq!(workload_of("plain"), "plain");
+    }
+}

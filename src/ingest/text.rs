@@ -1,0 +1,492 @@
+//! kubectl's human-readable outputs: `describe pod`, `get events` and `get pods` tables.
+
+use super::artifact::{Artifact, ContainerRecord, PodEvent, PodRecord, PodRow};
+use super::objects::container_from_field_path;
+use crate::incident::{
+    ContainerSpec, ContainerState, ContainerStatus, EventRecord, Location, Terminated,
+};
+
+/// Column layout of a kubectl table, read from its header line.
+struct Columns {
+    cols: Vec<(String, usize)>,
+}
+
+impl Columns {
+    /// Columns are separated by runs of two or more spaces (kubectl pads with three); names may
+    /// hold single spaces (`LAST SEEN`).
+    fn parse(header: &str) -> Columns {
+        let mut cols = Vec::new();
+        let b = header.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b' ' {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < b.len() && !(b[i] == b' ' && (i + 1 >= b.len() || b[i + 1] == b' ')) {
+                i += 1;
+            }
+            cols.push((header[start..i].trim().to_string(), start));
+        }
+        Columns { cols }
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.cols.iter().any(|(n, _)| n == name)
+    }
+
+    fn get<'a>(&self, row: &'a str, name: &str) -> Option<&'a str> {
+        let i = self.cols.iter().position(|(n, _)| n == name)?;
+        let start = floor_boundary(row, self.cols[i].1);
+        let end = match self.cols.get(i + 1) {
+            Some(&(_, e)) => floor_boundary(row, e),
+            None => row.len(),
+        };
+        row.get(start..end.max(start)).map(str::trim)
+    }
+}
+
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Whether `line` is the header of a `kubectl get events` table.
+pub(crate) fn is_events_header(line: &str) -> bool {
+    let c = Columns::parse(line);
+    c.has("REASON") && c.has("MESSAGE") && (c.has("LAST SEEN") || c.has("OBJECT"))
+}
+
+/// Whether `line` is the header of a `kubectl get pods` table.
+pub(crate) fn is_pods_header(line: &str) -> bool {
+    let c = Columns::parse(line);
+    c.has("NAME") && c.has("READY") && c.has("STATUS") && c.has("RESTARTS")
+}
+
+/// Whether the text starts like `kubectl describe pod`.
+pub(crate) fn is_describe(text: &str) -> bool {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    lines.next().is_some_and(|l| l.starts_with("Name:"))
+        && text.lines().take(40).any(|l| l.starts_with("Namespace:"))
+}
+
+/// `14s (x2 over 28s)` → (`14s`, 2).
+fn age_and_count(s: &str) -> (String, u32) {
+    if let Some(i) = s.find("(x") {
+        let rest = &s[i + 2..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        (
+            s[..i].trim().to_string(),
+            digits.parse().unwrap_or(1).max(1),
+        )
+    } else {
+        (s.trim().to_string(), 1)
+    }
+}
+
+/// Parse a `kubectl get events` table (default, `-o wide`, `-A`).
+pub(crate) fn events_table(text: &str, file: &str, out: &mut Vec<Artifact>) {
+    let mut cols: Option<Columns> = None;
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if is_events_header(line) {
+            cols = Some(Columns::parse(line));
+            continue;
+        }
+        let Some(c) = &cols else { continue };
+        let object = c.get(line, "OBJECT").unwrap_or("");
+        let Some(pod) = object
+            .strip_prefix("pod/")
+            .or_else(|| object.strip_prefix("Pod/"))
+        else {
+            continue;
+        };
+        let container = c.get(line, "SUBOBJECT").and_then(container_from_field_path);
+        let count = c
+            .get(line, "COUNT")
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(1);
+        out.push(Artifact::Event(PodEvent {
+            namespace: c.get(line, "NAMESPACE").map(str::to_string),
+            pod: pod.to_string(),
+            container,
+            record: EventRecord {
+                kind: c.get(line, "TYPE").map(str::to_string),
+                reason: c.get(line, "REASON").unwrap_or("").to_string(),
+                message: c.get(line, "MESSAGE").unwrap_or("").to_string(),
+                count,
+                last_seen: None,
+                age: c.get(line, "LAST SEEN").map(str::to_string),
+                source: Location::new(file, i as u64 + 1),
+            },
+        }));
+    }
+}
+
+/// Parse a `kubectl get pods` table.
+pub(crate) fn pods_table(text: &str, file: &str, out: &mut Vec<Artifact>) {
+    let mut cols: Option<Columns> = None;
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if is_pods_header(line) {
+            cols = Some(Columns::parse(line));
+            continue;
+        }
+        let Some(c) = &cols else { continue };
+        let Some(name) = c.get(line, "NAME").filter(|n| !n.is_empty()) else {
+            continue;
+        };
+        let ready = c.get(line, "READY").and_then(|r| {
+            let (a, b) = r.split_once('/')?;
+            Some((a.parse().ok()?, b.parse().ok()?))
+        });
+        let restarts = c
+            .get(line, "RESTARTS")
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|r| r.parse().ok());
+        out.push(Artifact::Row(PodRow {
+            namespace: c.get(line, "NAMESPACE").map(str::to_string),
+            name: name.to_string(),
+            ready,
+            status: c.get(line, "STATUS").unwrap_or("").to_string(),
+            restarts,
+            source: Location::new(file, i as u64 + 1),
+        }));
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Section {
+    Top,
+    Containers { init: bool },
+    Events,
+    Other,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Block {
+    None,
+    State,
+    LastState,
+    Limits,
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+fn key_value(line: &str) -> Option<(&str, &str)> {
+    let t = line.trim_start();
+    let (k, v) = t.split_once(':')?;
+    if k.is_empty() || k.contains("  ") {
+        return None;
+    }
+    Some((k.trim(), v.trim()))
+}
+
+struct DescribeState<'a> {
+    file: &'a str,
+    pod: Option<PodRecord>,
+    events: Vec<PodEvent>,
+    section: Section,
+    block: Block,
+    /// Which terminated record a `Message:` continuation extends.
+    last_key: Option<&'static str>,
+    event_cols: Option<Columns>,
+}
+
+impl DescribeState<'_> {
+    fn flush(&mut self, out: &mut Vec<Artifact>) {
+        if let Some(p) = self.pod.take() {
+            for mut e in self.events.drain(..) {
+                e.namespace = p.namespace.clone();
+                e.pod = p.name.clone();
+                out.push(Artifact::Event(e));
+            }
+            out.push(Artifact::Pod(p));
+        }
+        self.events.clear();
+    }
+
+    fn container(&mut self) -> Option<&mut ContainerRecord> {
+        self.pod.as_mut()?.containers.last_mut()
+    }
+}
+
+fn status_mut(c: &mut ContainerRecord, loc: Location) -> &mut ContainerStatus {
+    c.status.get_or_insert_with(|| ContainerStatus {
+        state: None,
+        last_terminated: None,
+        restart_count: None,
+        ready: None,
+        source: loc,
+    })
+}
+
+fn terminated_mut(c: &mut ContainerRecord, block: Block, loc: Location) -> Option<&mut Terminated> {
+    let st = status_mut(c, loc);
+    match block {
+        Block::State => match st.state.as_mut()? {
+            ContainerState::Terminated(t) => Some(t),
+            _ => None,
+        },
+        Block::LastState => st.last_terminated.as_mut(),
+        _ => None,
+    }
+}
+
+/// Parse one or more `kubectl describe pod` outputs.
+pub(crate) fn describe(text: &str, file: &str, out: &mut Vec<Artifact>) {
+    let mut st = DescribeState {
+        file,
+        pod: None,
+        events: Vec::new(),
+        section: Section::Top,
+        block: Block::None,
+        last_key: None,
+        event_cols: None,
+    };
+    for (i, line) in text.lines().enumerate() {
+        let loc = Location::new(st.file, i as u64 + 1);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let ind = indent(line);
+        if ind == 0 {
+            st.block = Block::None;
+            st.last_key = None;
+            let Some((k, v)) = key_value(line) else {
+                continue;
+            };
+            match k {
+                "Name" => {
+                    st.flush(out);
+                    st.pod = Some(PodRecord {
+                        name: v.to_string(),
+                        ..Default::default()
+                    });
+                    st.section = Section::Top;
+                }
+                "Namespace" if st.section == Section::Top => {
+                    if let Some(p) = st.pod.as_mut() {
+                        p.namespace = Some(v.to_string());
+                    }
+                }
+                "Status" if st.section == Section::Top => {
+                    if let Some(p) = st.pod.as_mut() {
+                        p.phase = Some(v.to_string());
+                    }
+                }
+                "Reason" if st.section == Section::Top => {
+                    if let Some(p) = st.pod.as_mut() {
+                        p.reason = Some(v.to_string());
+                    }
+                }
+                "Message" if st.section == Section::Top => {
+                    if let Some(p) = st.pod.as_mut() {
+                        p.message = Some(v.to_string());
+                    }
+                }
+                "Containers" => st.section = Section::Containers { init: false },
+                "Init Containers" => st.section = Section::Containers { init: true },
+                "Events" => {
+                    st.section = Section::Events;
+                    st.event_cols = None;
+                }
+                _ => {
+                    if st.section != Section::Top {
+                        st.section = Section::Other;
+                    }
+                }
+            }
+            continue;
+        }
+        match st.section {
+            Section::Containers { init } => {
+                if ind == 2 && line.trim_end().ends_with(':') && !line.trim().contains(' ') {
+                    let name = line.trim().trim_end_matches(':').to_string();
+                    if let Some(p) = st.pod.as_mut() {
+                        p.containers.push(ContainerRecord {
+                            name,
+                            spec: ContainerSpec {
+                                init,
+                                ..Default::default()
+                            },
+                            status: None,
+                        });
+                    }
+                    st.block = Block::None;
+                    continue;
+                }
+                describe_container_line(&mut st, line, ind, loc);
+            }
+            Section::Events => {
+                let t = line.trim_start();
+                if t.starts_with("Type") && t.contains("Reason") && t.contains("Message") {
+                    st.event_cols = Some(Columns::parse(line));
+                    continue;
+                }
+                if t.starts_with("----") {
+                    continue;
+                }
+                let Some(c) = &st.event_cols else { continue };
+                let (age, count) = age_and_count(c.get(line, "Age").unwrap_or(""));
+                st.events.push(PodEvent {
+                    namespace: None,
+                    pod: String::new(),
+                    container: None,
+                    record: EventRecord {
+                        kind: c.get(line, "Type").map(str::to_string),
+                        reason: c.get(line, "Reason").unwrap_or("").to_string(),
+                        message: c.get(line, "Message").unwrap_or("").to_string(),
+                        count,
+                        last_seen: None,
+                        age: Some(age),
+                        source: loc,
+                    },
+                });
+            }
+            _ => {}
+        }
+    }
+    st.flush(out);
+}
+
+fn describe_container_line(st: &mut DescribeState<'_>, line: &str, ind: usize, loc: Location) {
+    let block = st.block;
+    let last_key = st.last_key;
+    let Some(c) = st.container() else { return };
+    let kv = key_value(line);
+    if ind == 4 {
+        let Some((k, v)) = kv else {
+            return;
+        };
+        let mut new_block = Block::None;
+        let mut new_key = None;
+        match k {
+            "Image" => c.spec.image = Some(v.to_string()).filter(|s| !s.is_empty()),
+            "State" => {
+                new_block = Block::State;
+                let state = match v {
+                    "Waiting" => Some(ContainerState::Waiting {
+                        reason: None,
+                        message: None,
+                    }),
+                    "Running" => Some(ContainerState::Running { started_at: None }),
+                    "Terminated" => Some(ContainerState::Terminated(Terminated::default())),
+                    _ => None,
+                };
+                let s = status_mut(c, loc);
+                s.state = state;
+            }
+            "Last State" => {
+                new_block = Block::LastState;
+                let s = status_mut(c, loc);
+                if v == "Terminated" {
+                    s.last_terminated = Some(Terminated::default());
+                }
+            }
+            "Ready" => status_mut(c, loc).ready = Some(v == "True"),
+            "Restart Count" => status_mut(c, loc).restart_count = v.parse().ok(),
+            "Limits" => new_block = Block::Limits,
+            "Liveness" => c.spec.liveness_probe = Some(v.to_string()),
+            "Startup" => c.spec.startup_probe = Some(v.to_string()),
+            _ => {}
+        }
+        if k == "Message" {
+            new_key = Some("message");
+        }
+        st.block = new_block;
+        st.last_key = new_key;
+        return;
+    }
+    // Deeper lines belong to the open block.
+    match (block, kv) {
+        (Block::Limits, Some(("memory", v))) => c.spec.memory_limit = Some(v.to_string()),
+        (Block::State | Block::LastState, Some((k, v)))
+            if matches!(
+                k,
+                "Reason" | "Message" | "Exit Code" | "Signal" | "Started" | "Finished"
+            ) =>
+        {
+            if block == Block::State {
+                let s = status_mut(c, loc.clone());
+                if let Some(ContainerState::Waiting { reason, message }) = s.state.as_mut() {
+                    match k {
+                        "Reason" => *reason = Some(v.to_string()),
+                        "Message" => *message = Some(v.to_string()),
+                        _ => {}
+                    }
+                } else if let Some(ContainerState::Running { started_at }) = s.state.as_mut() {
+                    if k == "Started" {
+                        *started_at = Some(v.to_string());
+                    }
+                }
+            }
+            if let Some(t) = terminated_mut(c, block, loc) {
+                match k {
+                    "Reason" => t.reason = Some(v.to_string()),
+                    "Message" => t.message = Some(v.to_string()),
+                    "Exit Code" => t.exit_code = v.parse().ok(),
+                    "Signal" => t.signal = v.parse().ok(),
+                    "Started" => t.started_at = Some(v.to_string()),
+                    "Finished" => t.finished_at = Some(v.to_string()),
+                    _ => {}
+                }
+            }
+            st.last_key = (k == "Message").then_some("message");
+        }
+        (Block::State | Block::LastState, _) if last_key == Some("message") => {
+            // A multi-line message continues on deeper-indented lines.
+            let extra = line.trim();
+            let s = status_mut(c, loc.clone());
+            if block == Block::State {
+                if let Some(ContainerState::Waiting {
+                    message: Some(m), ..
+                }) = s.state.as_mut()
+                {
+                    m.push('\n');
+                    m.push_str(extra);
+                    return;
+                }
+            }
+            if let Some(t) = terminated_mut(c, block, loc) {
+                if let Some(m) = t.message.as_mut() {
+                    m.push('\n');
+                    m.push_str(extra);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn age_counts() {
+        assert_eq!(age_and_count("14s (x2 over 28s)"), ("14s".into(), 2));
+        assert_eq!(age_and_count("5m"), ("5m".into(), 1));
+    }
+
+    #[test]
+    fn columns_with_spaces_in_names() {
+        let h = "LAST SEEN   TYPE      REASON    OBJECT        MESSAGE";
+        let c = Columns::parse(h);
+        let names: Vec<_> = c.cols.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
+        let row = "14s         Warning   Failed    pod/api-1     Error: ErrImagePull";
+        assert_eq!(c.get(row, "OBJECT"), Some("pod/api-1"));
+        assert_eq!(c.get(row, "MESSAGE"), Some("Error: ErrImagePull"));
+    }
+}

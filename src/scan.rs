@@ -1,0 +1,343 @@
+//! The log searcher: streams a container log through a [`PatternSet`] in bounded memory.
+//!
+//! Bytes are searched a buffer at a time. The keyword automaton runs over the whole buffer; only
+//! the lines around a keyword occurrence are decoded (CRI/Docker framing removed) and confirmed
+//! with the candidate rules' regexes. What survives is small: the last hit of each rule, and the
+//! crash window (the last [`TAIL_LINES`] lines). Invalid UTF-8 never stops the scan: matching is
+//! on bytes and text is decoded lossily for display only.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{self, Read};
+
+use memchr::{memchr, memrchr};
+
+use crate::incident::{clip, LogHit, LogLine, LogScan, SourceKind, MAX_EVIDENCE_LEN, TAIL_LINES};
+use crate::patterns::PatternSet;
+
+/// Lines longer than this are cut: only their first `MAX_LINE` bytes are matched.
+pub const MAX_LINE: usize = 1 << 20;
+
+const BUF_SIZE: usize = 256 * 1024;
+
+/// How log lines are framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One message per line (`kubectl logs`), maybe with a `--timestamps` prefix.
+    Plain,
+    /// CRI: `<RFC3339Nano> stdout|stderr P|F <text>`.
+    Cri,
+    /// Docker json-file: `{"log":"…\n","stream":"stdout","time":"…"}`.
+    Docker,
+}
+
+impl LogFormat {
+    /// Guess the framing from the first line of a log.
+    pub fn sniff(first_line: &[u8]) -> LogFormat {
+        if is_cri_line(first_line) {
+            LogFormat::Cri
+        } else if first_line.starts_with(b"{\"log\":")
+            || (first_line.starts_with(b"{")
+                && memchr::memmem::find(first_line, b"\"log\":").is_some()
+                && memchr::memmem::find(first_line, b"\"stream\":").is_some())
+        {
+            LogFormat::Docker
+        } else {
+            LogFormat::Plain
+        }
+    }
+}
+
+/// Whether `line` looks like `2024-01-01T00:00:00.123Z stdout F text`.
+pub fn is_cri_line(line: &[u8]) -> bool {
+    let mut it = line.splitn(4, |&b| b == b' ');
+    let (Some(ts), Some(stream), Some(tag)) = (it.next(), it.next(), it.next()) else {
+        return false;
+    };
+    ts.len() >= 20
+        && ts[..4].iter().all(u8::is_ascii_digit)
+        && ts[4] == b'-'
+        && ts[10] == b'T'
+        && (stream == b"stdout" || stream == b"stderr")
+        && matches!(tag.first(), Some(b'P') | Some(b'F'))
+}
+
+/// Decode one raw line: returns the message bytes and whether it is a CRI partial line.
+fn decode(format: LogFormat, raw: &[u8]) -> (std::borrow::Cow<'_, [u8]>, bool) {
+    use std::borrow::Cow;
+    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+    match format {
+        LogFormat::Plain => (Cow::Borrowed(raw), false),
+        LogFormat::Cri => {
+            if !is_cri_line(raw) {
+                return (Cow::Borrowed(raw), false);
+            }
+            let mut it = raw.splitn(4, |&b| b == b' ');
+            let (_, _, tag) = (it.next(), it.next(), it.next().unwrap_or(b"F"));
+            let text = it.next().unwrap_or(b"");
+            (Cow::Borrowed(text), tag.first() == Some(&b'P'))
+        }
+        LogFormat::Docker => {
+            #[derive(serde::Deserialize)]
+            struct Entry {
+                log: String,
+            }
+            match serde_json::from_slice::<Entry>(raw) {
+                Ok(e) => {
+                    let partial = !e.log.ends_with('\n');
+                    let mut b = e.log.into_bytes();
+                    while b.last().is_some_and(|&c| c == b'\n' || c == b'\r') {
+                        b.pop();
+                    }
+                    (Cow::Owned(b), partial)
+                }
+                Err(_) => (Cow::Borrowed(raw), false),
+            }
+        }
+    }
+}
+
+fn count_lines(b: &[u8]) -> u64 {
+    b.iter().filter(|&&c| c == b'\n').count() as u64
+}
+
+struct HitState {
+    line: u64,
+    text: Vec<u8>,
+    count: u32,
+}
+
+/// A streaming scanner for one log. Feed it bytes, then [`finish`](LogScanner::finish).
+pub struct LogScanner<'a> {
+    set: &'a PatternSet,
+    format: Option<LogFormat>,
+    source: String,
+    previous: bool,
+    restart: Option<u32>,
+    lines: u64,
+    bytes: u64,
+    carry: Vec<u8>,
+    skipping_long_line: bool,
+    hits: HashMap<usize, HitState>,
+    tail: VecDeque<(u64, Vec<u8>)>,
+}
+
+impl<'a> LogScanner<'a> {
+    /// A scanner for the log named `source`; `format` is sniffed from the first line when `None`.
+    pub fn new(set: &'a PatternSet, source: impl Into<String>, format: Option<LogFormat>) -> Self {
+        LogScanner {
+            set,
+            format,
+            source: source.into(),
+            previous: false,
+            restart: None,
+            lines: 0,
+            bytes: 0,
+            carry: Vec::new(),
+            skipping_long_line: false,
+            hits: HashMap::new(),
+            tail: VecDeque::with_capacity(TAIL_LINES + 1),
+        }
+    }
+
+    /// Mark the log as the previous (crashed) instance's.
+    pub fn previous(mut self, yes: bool) -> Self {
+        self.previous = yes;
+        self
+    }
+
+    /// Record the restart number (from a CRI `N.log` path).
+    pub fn restart(mut self, n: Option<u32>) -> Self {
+        self.restart = n;
+        self
+    }
+
+    /// Stream everything from `reader`. An I/O error (e.g. a truncated gzip stream) stops the
+    /// read; what was read so far is kept and the error is returned beside the scan.
+    pub fn scan_reader<R: Read>(mut self, mut reader: R) -> (LogScan, Option<io::Error>) {
+        let mut buf = vec![0u8; BUF_SIZE];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => return (self.finish(), None),
+                Ok(n) => self.feed(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return (self.finish(), Some(e)),
+            }
+        }
+    }
+
+    /// Feed a chunk of bytes (any split; lines may straddle chunks).
+    pub fn feed(&mut self, mut data: &[u8]) {
+        self.bytes += data.len() as u64;
+        if !self.carry.is_empty() || self.skipping_long_line {
+            match memchr(b'\n', data) {
+                None => {
+                    self.push_carry(data);
+                    return;
+                }
+                Some(nl) => {
+                    self.push_carry(&data[..nl]);
+                    let line = std::mem::take(&mut self.carry);
+                    self.skipping_long_line = false;
+                    self.one_line(&line);
+                    data = &data[nl + 1..];
+                }
+            }
+        }
+        match memrchr(b'\n', data) {
+            None => self.push_carry(data),
+            Some(last) => {
+                self.region(&data[..=last]);
+                self.push_carry(&data[last + 1..]);
+            }
+        }
+    }
+
+    fn push_carry(&mut self, data: &[u8]) {
+        if self.skipping_long_line {
+            return;
+        }
+        let room = MAX_LINE.saturating_sub(self.carry.len());
+        self.carry.extend_from_slice(&data[..data.len().min(room)]);
+        if data.len() > room {
+            self.skipping_long_line = true;
+        }
+    }
+
+    fn one_line(&mut self, raw: &[u8]) {
+        self.ensure_format(raw);
+        self.lines += 1;
+        let line_no = self.lines;
+        if self.set.find_keyword(raw, 0).is_some() {
+            self.confirm(raw, line_no);
+        }
+        self.keep_tail(line_no, raw);
+    }
+
+    /// Process complete lines (`region` ends with `\n`).
+    fn region(&mut self, region: &[u8]) {
+        self.ensure_format(region);
+        let base = self.lines;
+        let (mut counted_pos, mut counted) = (0usize, 0u64);
+        let mut pos = 0;
+        while pos < region.len() {
+            let Some(k) = self.set.find_keyword(region, pos) else {
+                break;
+            };
+            let start = memrchr(b'\n', &region[..k]).map_or(0, |i| i + 1);
+            let end = memchr(b'\n', &region[k..]).map_or(region.len(), |i| k + i);
+            counted += count_lines(&region[counted_pos..start]);
+            counted_pos = start;
+            self.confirm(&region[start..end], base + counted + 1);
+            pos = end + 1;
+        }
+        let n = count_lines(region);
+        // The crash window: the last TAIL_LINES lines of this region.
+        let mut end = region.len() - 1;
+        let mut spans = Vec::with_capacity(TAIL_LINES);
+        while spans.len() < TAIL_LINES {
+            match memrchr(b'\n', &region[..end]) {
+                Some(p) => {
+                    spans.push((p + 1, end));
+                    end = p;
+                }
+                None => {
+                    spans.push((0, end));
+                    break;
+                }
+            }
+        }
+        let first_no = base + n - spans.len() as u64 + 1;
+        for (i, &(s, e)) in spans.iter().rev().enumerate() {
+            self.keep_tail(first_no + i as u64, &region[s..e]);
+        }
+        self.lines = base + n;
+    }
+
+    fn ensure_format(&mut self, data: &[u8]) {
+        if self.format.is_none() {
+            let first = &data[..memchr(b'\n', data).unwrap_or(data.len())];
+            self.format = Some(LogFormat::sniff(first));
+        }
+    }
+
+    fn keep_tail(&mut self, line_no: u64, raw: &[u8]) {
+        if self.tail.len() == TAIL_LINES {
+            self.tail.pop_front();
+        }
+        self.tail
+            .push_back((line_no, raw[..raw.len().min(4 * MAX_EVIDENCE_LEN)].to_vec()));
+    }
+
+    fn confirm(&mut self, raw: &[u8], line_no: u64) {
+        self.ensure_format(raw);
+        let (text, _) = decode(self.format.unwrap_or(LogFormat::Plain), raw);
+        let hits = &mut self.hits;
+        self.set.for_each_match(&text, SourceKind::Log, |rule| {
+            let h = hits.entry(rule).or_insert(HitState {
+                line: 0,
+                text: Vec::new(),
+                count: 0,
+            });
+            h.count += 1;
+            h.line = line_no;
+            h.text.clear();
+            h.text
+                .extend_from_slice(&text[..text.len().min(4 * MAX_EVIDENCE_LEN)]);
+        });
+    }
+
+    /// End of input: flush a final line without newline and return the scan.
+    pub fn finish(mut self) -> LogScan {
+        if !self.carry.is_empty() {
+            let line = std::mem::take(&mut self.carry);
+            self.ensure_format(&line);
+            self.one_line(&line);
+        }
+        let format = self.format.unwrap_or(LogFormat::Plain);
+        let total = self.lines;
+        let mut hits: Vec<LogHit> = self
+            .hits
+            .into_iter()
+            .map(|(rule, h)| LogHit {
+                rule,
+                captures: self.set.captures(rule, &h.text),
+                line: LogLine {
+                    line: h.line,
+                    text: clip(&String::from_utf8_lossy(&h.text), MAX_EVIDENCE_LEN),
+                },
+                count: h.count,
+                lines_from_end: total.saturating_sub(h.line),
+            })
+            .collect();
+        hits.sort_by_key(|h| (h.line.line, h.rule));
+        let mut tail: Vec<LogLine> = Vec::with_capacity(self.tail.len());
+        let mut pending: Option<(u64, Vec<u8>)> = None;
+        for (no, raw) in &self.tail {
+            let (text, partial) = decode(format, raw);
+            let entry = pending.get_or_insert_with(|| (*no, Vec::new()));
+            entry.1.extend_from_slice(&text);
+            if !partial {
+                let (line, text) = pending.take().unwrap();
+                tail.push(LogLine {
+                    line,
+                    text: clip(&String::from_utf8_lossy(&text), MAX_EVIDENCE_LEN),
+                });
+            }
+        }
+        if let Some((line, text)) = pending {
+            tail.push(LogLine {
+                line,
+                text: clip(&String::from_utf8_lossy(&text), MAX_EVIDENCE_LEN),
+            });
+        }
+        LogScan {
+            source: self.source,
+            previous: self.previous,
+            restart: self.restart,
+            lines: total,
+            bytes: self.bytes,
+            hits,
+            tail,
+        }
+    }
+}
