@@ -45,6 +45,7 @@
 pub mod cause;
 pub mod diagnose;
 pub mod error;
+pub mod eval;
 pub mod incident;
 pub mod ingest;
 pub mod patterns;

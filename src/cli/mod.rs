@@ -1,6 +1,7 @@
 //! Command-line interface: flags are turned into a plan once, then each subcommand runs.
 
 mod analyze;
+mod eval_cmd;
 mod patterns_cmd;
 
 use std::io::{self, IsTerminal, Write};
@@ -33,6 +34,8 @@ Examples:
 Exit status: 0 when every input was read, 1 when some inputs could not be read
 (the others are still analysed), 2 on usage errors.")]
     Analyze(AnalyzeArgs),
+    /// Score the engine on labeled cases (accuracy, macro-F1, calibration).
+    Eval(eval_cmd::EvalArgs),
     /// Inspect, test and export pattern packs.
     #[command(subcommand)]
     Patterns(PatternsCommand),
@@ -148,6 +151,7 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
+        Command::Eval(args) => eval_cmd::run_eval(args),
         Command::Patterns(cmd) => match cmd {
             PatternsCommand::Test { dir } => patterns_cmd::test(dir),
             PatternsCommand::List { rules, packs } => patterns_cmd::list(rules, &packs),

@@ -93,6 +93,9 @@ pub struct Diagnosis {
     /// The raw (pre-softmax) score of `cause`; used to order diagnoses.
     #[serde(skip)]
     pub score: f64,
+    /// Whether a container status was seen (the pod exists in the export).
+    #[serde(skip)]
+    pub has_status: bool,
 }
 
 impl Diagnosis {
@@ -280,9 +283,12 @@ impl Engine {
             .map(|i| self.diagnose(i))
             .collect();
         out.sort_by(|a, b| {
+            // Known causes first; then containers whose status we saw (pods that exist) before
+            // pods known only from events or logs (often already deleted).
             let known = |d: &Diagnosis| d.cause != Cause::Unknown;
             known(b)
                 .cmp(&known(a))
+                .then(b.has_status.cmp(&a.has_status))
                 .then(b.confidence.total_cmp(&a.confidence))
                 .then(b.score.total_cmp(&a.score))
                 .then(a.display_name().cmp(&b.display_name()))
@@ -446,6 +452,7 @@ impl Engine {
             explanation,
             remediation: remediation(cause, None, incident, &captures),
             score: scores[cause.index()],
+            has_status: incident.status.is_some(),
         }
         .with_detail_remediation(incident, &captures)
     }

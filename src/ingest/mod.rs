@@ -623,3 +623,51 @@ mod tests {
         );
     }
 }
+
+/// A container log fetched from the API (live mode) or held in memory.
+#[derive(Debug, Clone)]
+pub struct ApiLog {
+    /// Namespace.
+    pub namespace: String,
+    /// Pod name.
+    pub pod: String,
+    /// Container name.
+    pub container: String,
+    /// Whether this is the previous (crashed) instance's log.
+    pub previous: bool,
+    /// The log text.
+    pub text: String,
+}
+
+/// Assemble incidents from Kubernetes objects already in memory — Pods and Events (core/v1 or
+/// events.k8s.io/v1) as JSON values, in any order — plus container logs. Live mode uses this
+/// with objects from the API server; it goes through the same parsing as files.
+pub fn assemble(set: &PatternSet, objects: &[serde_json::Value], logs: &[ApiLog]) -> Vec<Incident> {
+    let mut store = store::Store::default();
+    let mut arts = Vec::new();
+    for o in objects {
+        objects::collect(o, "api", &mut arts);
+    }
+    for l in logs {
+        let source = format!(
+            "api:{}/{}/{}{}",
+            l.namespace,
+            l.pod,
+            l.container,
+            if l.previous { " (previous)" } else { "" }
+        );
+        let mut scanner = LogScanner::new(set, source, None).previous(l.previous);
+        scanner.feed(l.text.as_bytes());
+        arts.push(Artifact::Log(LogItem {
+            namespace: Some(l.namespace.clone()),
+            pod: Some(l.pod.clone()),
+            container: Some(l.container.clone()),
+            stem: l.container.clone(),
+            scan: scanner.finish(),
+        }));
+    }
+    for a in arts {
+        store.add(a);
+    }
+    store.into_incidents()
+}

@@ -1,0 +1,96 @@
+//! `podmortem eval DIR`.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use podmortem::eval::{load_cases, metrics, run, Metrics};
+
+use super::{emit, engine, Format, PackArgs};
+
+#[derive(clap::Args, Debug)]
+pub struct EvalArgs {
+    /// A labeled set: `DIR/cases/<id>/` plus `DIR/labels/<id>.toml` (the dev set's layout, or
+    /// `corpora/test`).
+    pub dir: PathBuf,
+    /// Output format (text or json).
+    #[arg(short = 'o', long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Confidence below which the engine abstains (coverage/accuracy are reported at it).
+    #[arg(long, default_value_t = 0.5)]
+    pub threshold: f64,
+    /// List every miss.
+    #[arg(long)]
+    pub misses: bool,
+    #[command(flatten)]
+    pub packs: PackArgs,
+}
+
+fn table(name: &str, m: &Metrics) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "== {name}: {} cases  accuracy {:.3}  macro-F1 {:.3}  ECE {:.3}  coverage@{:.2} {:.3} (accuracy {:.3})",
+        m.cases, m.accuracy, m.macro_f1, m.ece, m.threshold, m.coverage, m.accuracy_at_threshold
+    );
+    let _ = writeln!(
+        s,
+        "{:<30} {:>9} {:>7} {:>6} {:>8}",
+        "class", "precision", "recall", "F1", "support"
+    );
+    for (c, v) in &m.per_class {
+        let _ = writeln!(
+            s,
+            "{c:<30} {:>9.3} {:>7.3} {:>6.3} {:>8}",
+            v.precision, v.recall, v.f1, v.support
+        );
+    }
+    let _ = writeln!(s, "confusion (expected -> predicted: count):");
+    for (e, row) in &m.confusion {
+        let cells: Vec<String> = row.iter().map(|(p, n)| format!("{p}:{n}")).collect();
+        let _ = writeln!(s, "  {e:<28} {}", cells.join("  "));
+    }
+    s
+}
+
+pub fn run_eval(args: EvalArgs) -> anyhow::Result<i32> {
+    let cases = load_cases(&args.dir).with_context(|| {
+        format!(
+            "{}: expected cases/ and labels/ directories",
+            args.dir.display()
+        )
+    })?;
+    if cases.is_empty() {
+        anyhow::bail!(
+            "{}: no labeled cases found (cases/<id>/ with labels/<id>.toml)",
+            args.dir.display()
+        );
+    }
+    let engine = engine(&args.packs)?;
+    let results = run(&engine, &cases, args.threshold);
+    let m = metrics(&results, args.threshold);
+    let out = match args.format {
+        Format::Json => {
+            serde_json::to_string_pretty(&serde_json::json!({
+                "rules": m,
+                "cases": if args.misses { serde_json::to_value(&results)? } else { serde_json::Value::Null },
+            }))? + "\n"
+        }
+        _ => {
+            let mut s = table("rules", &m);
+            if args.misses {
+                let _ = writeln!(s, "misses:");
+                for r in results.iter().filter(|r| !r.correct) {
+                    let _ = writeln!(
+                        s,
+                        "  {:<16} expected {:<26} got {:<26} {:.2}",
+                        r.id, r.expected, r.predicted, r.confidence
+                    );
+                }
+            }
+            s
+        }
+    };
+    emit(&out)?;
+    Ok(0)
+}
