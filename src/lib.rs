@@ -11,7 +11,7 @@
 //! 1. **ingest** ([`ingest()`]): artifacts — `kubectl logs`, CRI and Docker log files, events
 //!    (JSON/YAML/tables), pods (JSON/YAML, `describe`, `get pods`), `cluster-info dump`, tarballs
 //!    and gzip — are sniffed by content and assembled into one [`Incident`] per container.
-//! 2. **patterns** ([`PatternSet`]): YAML [`PatternPack`]s compiled into one Aho-Corasick keyword
+//! 2. **patterns** ([`PatternSet`]): YAML [`PatternPack`]s compiled into one multi-keyword
 //!    prefilter plus per-rule regex confirmation. Logs stream through it ([`scan::LogScanner`]) in
 //!    bounded memory; only hits and the crash window (the last lines) are kept.
 //! 3. **diagnose** ([`Engine`]): status facts, events and log hits become weighted signals; a

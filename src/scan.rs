@@ -12,6 +12,7 @@ use std::io::{self, Read};
 use memchr::{memchr, memrchr};
 
 use crate::incident::{clip, LogHit, LogLine, LogScan, SourceKind, MAX_EVIDENCE_LEN, TAIL_LINES};
+use crate::patterns::literals::count_newlines;
 use crate::patterns::PatternSet;
 
 /// Lines longer than this are cut: only their first `MAX_LINE` bytes are matched.
@@ -94,10 +95,6 @@ fn decode(format: LogFormat, raw: &[u8]) -> (std::borrow::Cow<'_, [u8]>, bool) {
             }
         }
     }
-}
-
-fn count_lines(b: &[u8]) -> u64 {
-    b.iter().filter(|&&c| c == b'\n').count() as u64
 }
 
 struct HitState {
@@ -225,12 +222,12 @@ impl<'a> LogScanner<'a> {
             };
             let start = memrchr(b'\n', &region[..k]).map_or(0, |i| i + 1);
             let end = memchr(b'\n', &region[k..]).map_or(region.len(), |i| k + i);
-            counted += count_lines(&region[counted_pos..start]);
+            counted += count_newlines(&region[counted_pos..start]);
             counted_pos = start;
             self.confirm(&region[start..end], base + counted + 1);
             pos = end + 1;
         }
-        let n = count_lines(region);
+        let n = counted + count_newlines(&region[counted_pos..]);
         // The crash window: the last TAIL_LINES lines of this region.
         let mut end = region.len() - 1;
         let mut spans = Vec::with_capacity(TAIL_LINES);
@@ -261,11 +258,16 @@ impl<'a> LogScanner<'a> {
     }
 
     fn keep_tail(&mut self, line_no: u64, raw: &[u8]) {
-        if self.tail.len() == TAIL_LINES {
-            self.tail.pop_front();
-        }
-        self.tail
-            .push_back((line_no, raw[..raw.len().min(4 * MAX_EVIDENCE_LEN)].to_vec()));
+        let raw = &raw[..raw.len().min(4 * MAX_EVIDENCE_LEN)];
+        // Reuse the oldest line's allocation: this runs for the last lines of every buffer.
+        let mut text = if self.tail.len() == TAIL_LINES {
+            self.tail.pop_front().map(|(_, t)| t).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        text.clear();
+        text.extend_from_slice(raw);
+        self.tail.push_back((line_no, text));
     }
 
     fn confirm(&mut self, raw: &[u8], line_no: u64) {

@@ -2,10 +2,11 @@
 //!
 //! A [`PatternPack`] is one YAML file (`patterns/*.yaml` ships embedded in the binary). Packs are
 //! compiled together into one [`PatternSet`]: every rule's keywords go into a single
-//! case-insensitive Aho-Corasick automaton that finds candidate lines, and only the candidate
+//! case-insensitive multi-literal filter that finds candidate lines, and only the candidate
 //! rules' regexes run on those lines. See `patterns/README.md` for the file format.
 
 mod keywords;
+pub(crate) mod literals;
 mod pack;
 mod set;
 

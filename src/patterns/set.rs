@@ -1,11 +1,11 @@
-//! Compiling packs into one matcher: an Aho-Corasick keyword prefilter plus per-rule regexes.
+//! Compiling packs into one matcher: a multi-keyword prefilter plus per-rule regexes.
 
 use std::collections::{HashMap, HashSet};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::Regex;
 
 use super::keywords;
+use super::literals::Literals;
 use super::pack::{PatternPack, Rule, Scope};
 use crate::cause::Cause;
 use crate::error::PackError;
@@ -32,13 +32,15 @@ pub struct RuleMatch {
 
 /// All loaded packs compiled together.
 ///
-/// Matching a line costs one Aho-Corasick pass over it; regexes run only for rules whose keyword
-/// occurred. [`PatternSet::find_candidate_line`] lets a streaming searcher skip whole buffers of
-/// lines that contain no keyword at all.
+/// Matching a line costs one pass of the keyword filter over it (a bucketed shift-or filter with
+/// an exact check, see `literals.rs`); regexes run only for rules whose keyword occurred.
+/// [`PatternSet::find_keyword`] lets a streaming searcher skip whole buffers of lines that contain
+/// no keyword at all.
 #[derive(Debug, Clone)]
 pub struct PatternSet {
     rules: Vec<Compiled>,
-    ac: AhoCorasick,
+    /// All keywords of all rules (ASCII case-insensitive), ids = keyword indexes.
+    keywords: Literals,
     /// For each keyword pattern id, the rules that declared it.
     keyword_rules: Vec<Vec<u32>>,
     packs: Vec<(String, String, usize)>,
@@ -102,17 +104,10 @@ impl PatternSet {
                 }
             }
         }
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&kw_list)
-            .map_err(|e| PackError::Syntax {
-                file: "(all packs)".into(),
-                message: format!("cannot build keyword automaton: {e}"),
-            })?;
+        let keywords = Literals::new(&kw_list);
         Ok(PatternSet {
             rules,
-            ac,
+            keywords,
             keyword_rules,
             packs: pack_list,
         })
@@ -168,8 +163,7 @@ impl PatternSet {
     /// Streaming searchers call this over a whole buffer of lines, then confirm only the line
     /// around the occurrence: most lines of a healthy log are never looked at individually.
     pub fn find_keyword(&self, haystack: &[u8], from: usize) -> Option<usize> {
-        let input = aho_corasick::Input::new(haystack).span(from..haystack.len());
-        self.ac.find(input).map(|m| m.start())
+        self.keywords.find(haystack, from).map(|(start, _)| start)
     }
 
     /// Every rule that applies to `kind` and matches `line`, in rule order.
@@ -187,13 +181,14 @@ impl PatternSet {
     /// Call `f(rule)` for every rule that applies to `kind` and matches `line`.
     pub fn for_each_match(&self, line: &[u8], kind: SourceKind, mut f: impl FnMut(usize)) {
         let mut cands: Vec<u32> = Vec::new();
-        for m in self.ac.find_overlapping_iter(line) {
-            for &r in &self.keyword_rules[m.pattern().as_usize()] {
+        self.keywords.for_each(line, 0, |_, kw| {
+            for &r in &self.keyword_rules[kw as usize] {
                 if !cands.contains(&r) {
                     cands.push(r);
                 }
             }
-        }
+            true
+        });
         cands.sort_unstable();
         for r in cands {
             let c = &self.rules[r as usize];
