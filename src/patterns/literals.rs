@@ -36,12 +36,40 @@ pub(crate) struct Literals {
     table: Box<[u64]>,
     /// Lowercase literal bytes, by id.
     lits: Vec<Box<[u8]>>,
+    /// The last (up to) 8 bytes of each literal, for a one-word comparison.
+    tails: Vec<Tail>,
     /// For bucket `b` and lowercase last byte `c`: the ids at `index[b * 256 + c]` range of
     /// `ids`.
     index: Box<[(u32, u32)]>,
     ids: Vec<u32>,
     /// Ids of empty literals, which occur everywhere.
     empty: Vec<u32>,
+}
+
+/// The last `n = min(len, 8)` bytes of a literal as the high bytes of a little-endian word, so
+/// that `(word_ending_at(end) | fold) & mask == key` compares them, ignoring ASCII case (`fold`
+/// sets bit 0x20 where the literal has a letter).
+#[derive(Clone, Copy)]
+struct Tail {
+    key: u64,
+    fold: u64,
+    mask: u64,
+}
+
+impl Tail {
+    fn new(l: &[u8]) -> Tail {
+        let n = l.len().min(8);
+        let (mut key, mut fold, mut mask) = (0u64, 0u64, 0u64);
+        for (k, &c) in l[l.len() - n..].iter().enumerate() {
+            let shift = 8 * (8 - n + k);
+            key |= (c as u64) << shift;
+            mask |= 0xff << shift;
+            if c.is_ascii_lowercase() {
+                fold |= 0x20 << shift;
+            }
+        }
+        Tail { key, fold, mask }
+    }
 }
 
 impl std::fmt::Debug for Literals {
@@ -157,9 +185,11 @@ impl Literals {
                 index[b * 256 + c] = (start, ids.len() as u32);
             }
         }
+        let tails = lits.iter().map(|l| Tail::new(l)).collect();
         Literals {
             table,
             lits,
+            tails,
             index,
             ids,
             empty,
@@ -258,10 +288,20 @@ impl Literals {
             let (s, e) = self.index[bucket * 256 + last as usize];
             for &id in &self.ids[s as usize..e as usize] {
                 let l = &self.lits[id as usize];
-                if end >= from + l.len() && hay[end - l.len()..end].eq_ignore_ascii_case(l) {
-                    if !f(end - l.len(), id) {
-                        return false;
-                    }
+                if end < from + l.len() {
+                    continue;
+                }
+                let found = if end >= 8 {
+                    let t = self.tails[id as usize];
+                    let w = u64::from_le_bytes(hay[end - 8..end].try_into().expect("8 bytes"));
+                    (w | t.fold) & t.mask == t.key
+                        && (l.len() <= 8
+                            || hay[end - l.len()..end - 8].eq_ignore_ascii_case(&l[..l.len() - 8]))
+                } else {
+                    hay[end - l.len()..end].eq_ignore_ascii_case(l)
+                };
+                if found && !f(end - l.len(), id) {
+                    return false;
                 }
             }
         }

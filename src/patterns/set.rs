@@ -1,6 +1,7 @@
 //! Compiling packs into one matcher: a multi-keyword prefilter plus per-rule regexes.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use regex::bytes::Regex;
 
@@ -17,8 +18,25 @@ struct Compiled {
     rule: Rule,
     pack: String,
     file: String,
-    regex: Regex,
+    /// Compiled on first use: most rules never see a candidate line, and compiling ~200 regexes
+    /// up front costs ~50 ms. `None` if it exceeds the size limit (the syntax is checked by
+    /// [`PatternSet::new`]).
+    regex: OnceLock<Option<Regex>>,
     keywords: Vec<String>,
+}
+
+impl Compiled {
+    fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| build_regex(&self.rule.regex).ok())
+            .as_ref()
+    }
+}
+
+fn build_regex(re: &str) -> Result<Regex, regex::Error> {
+    regex::bytes::RegexBuilder::new(re)
+        .size_limit(4 << 20)
+        .build()
 }
 
 /// One rule matching one piece of text.
@@ -50,6 +68,10 @@ impl PatternSet {
     /// Compile packs. Fails on a duplicate rule id, an invalid regex, a rule from which no
     /// keyword of three or more characters can be derived, or a regex that cannot match a line
     /// without one of its keywords (checked on its examples).
+    ///
+    /// Regexes are parsed (validated) here but compiled on first use; one that parses but is
+    /// too big to compile (over 4 MiB) never matches and is reported by
+    /// [`test_examples`](PatternSet::test_examples).
     pub fn new(packs: &[PatternPack]) -> Result<PatternSet, PackError> {
         let mut rules = Vec::new();
         let mut seen: HashMap<String, String> = HashMap::new();
@@ -69,9 +91,11 @@ impl PatternSet {
                 if let Some(other) = seen.insert(rule.id.clone(), pack.file.clone()) {
                     return Err(err(format!("duplicate rule id (also in {other})")));
                 }
-                let regex = regex::bytes::RegexBuilder::new(&rule.regex)
-                    .size_limit(4 << 20)
+                // The same syntax settings as `regex::bytes` (which reports the same message).
+                regex_syntax::ParserBuilder::new()
+                    .utf8(false)
                     .build()
+                    .parse(&rule.regex)
                     .map_err(|e| err(format!("invalid regex: {e}")))?;
                 let kws: Vec<String> = if rule.keywords.is_empty() {
                     keywords::derive(&rule.regex).ok_or_else(|| {
@@ -84,7 +108,7 @@ impl PatternSet {
                     rule: rule.clone(),
                     pack: pack.name.clone(),
                     file: pack.file.clone(),
-                    regex,
+                    regex: OnceLock::new(),
                     keywords: kws,
                 });
             }
@@ -192,7 +216,7 @@ impl PatternSet {
         cands.sort_unstable();
         for r in cands {
             let c = &self.rules[r as usize];
-            if c.rule.scope.applies_to(kind) && c.regex.is_match(line) {
+            if c.rule.scope.applies_to(kind) && c.regex().is_some_and(|re| re.is_match(line)) {
                 f(r as usize);
             }
         }
@@ -200,7 +224,9 @@ impl PatternSet {
 
     /// Named captures of rule `index` on `line`.
     pub fn captures(&self, index: usize, line: &[u8]) -> Vec<(String, String)> {
-        let re = &self.rules[index].regex;
+        let Some(re) = self.rules[index].regex() else {
+            return Vec::new();
+        };
         let Some(caps) = re.captures(line) else {
             return Vec::new();
         };
@@ -225,6 +251,16 @@ impl PatternSet {
     pub fn test_examples(&self) -> Vec<String> {
         let mut failures = Vec::new();
         for (i, c) in self.rules.iter().enumerate() {
+            let Some(regex) = c.regex() else {
+                let e = build_regex(&c.rule.regex).err().map(|e| e.to_string());
+                failures.push(format!(
+                    "{}: rule {}: regex cannot be compiled: {}",
+                    c.file,
+                    c.rule.id,
+                    e.unwrap_or_default()
+                ));
+                continue;
+            };
             let kind = match c.rule.scope {
                 Scope::Log | Scope::Any => SourceKind::Log,
                 Scope::Event => SourceKind::Event,
@@ -234,7 +270,7 @@ impl PatternSet {
                 let mut hit = false;
                 self.for_each_match(ex.as_bytes(), kind, |r| hit |= r == i);
                 if !hit {
-                    let why = if c.regex.is_match(ex.as_bytes()) {
+                    let why = if regex.is_match(ex.as_bytes()) {
                         "the regex matches but no keyword occurs in it"
                     } else {
                         "the regex does not match"
@@ -246,7 +282,7 @@ impl PatternSet {
                 }
             }
             for ex in &c.rule.counter_examples {
-                if c.regex.is_match(ex.as_bytes()) {
+                if regex.is_match(ex.as_bytes()) {
                     failures.push(format!(
                         "{}: rule {}: counter-example matches: {ex}",
                         c.file, c.rule.id
