@@ -65,38 +65,138 @@ pub fn list(rules: bool, packs: &PackArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// Rust regex → POSIX ERE, for `grep -E -i`: drop inline flags, unname groups, and turn
-/// non-capturing groups into plain ones.
+/// Rust regex → POSIX ERE, for `grep -E -i`: drop inline flags, unname groups, turn
+/// non-capturing groups into plain ones, and spell Perl classes (`\d`, `\s`, `\w` and their
+/// negations) as POSIX ones, also inside bracket expressions, where POSIX takes a backslash
+/// literally. `[^\n]` becomes `.` (grep matches single lines).
 fn to_ere(re: &str) -> String {
-    let mut s = re.to_string();
-    for flag in [
-        "(?i)", "(?s)", "(?m)", "(?x)", "(?is)", "(?si)", "(?im)", "(?mi)",
-    ] {
-        s = s.replace(flag, "");
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s.as_str();
-    while let Some(i) = rest.find("(?") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 2..];
-        if let Some(a) = after.strip_prefix(':') {
-            out.push('(');
-            rest = a;
-        } else if let Some(a) = after.strip_prefix("P<").or_else(|| after.strip_prefix('<')) {
-            out.push('(');
-            rest = a.split_once('>').map_or(a, |(_, r)| r);
-        } else if let Some(a) = after.strip_prefix("i:") {
-            out.push('(');
-            rest = a;
-        } else {
-            out.push_str("(?");
-            rest = after;
+    let c: Vec<char> = re.chars().collect();
+    let mut out = String::with_capacity(re.len() + 16);
+    let mut i = 0;
+    while i < c.len() {
+        match c[i] {
+            '\\' if i + 1 < c.len() => {
+                match c[i + 1] {
+                    'd' => out.push_str("[0-9]"),
+                    'D' => out.push_str("[^0-9]"),
+                    's' => out.push_str("[[:space:]]"),
+                    'S' => out.push_str("[^[:space:]]"),
+                    'w' => out.push_str("[[:alnum:]_]"),
+                    'W' => out.push_str("[^[:alnum:]_]"),
+                    other => {
+                        out.push('\\');
+                        out.push(other);
+                    }
+                }
+                i += 2;
+            }
+            '[' => i = bracket(&c, i, &mut out),
+            '(' if c.get(i + 1) == Some(&'?') => {
+                let rest: String = c[i + 2..].iter().collect();
+                let flags = rest
+                    .find(|ch: char| !matches!(ch, 'i' | 'm' | 's' | 'x' | 'U' | 'u' | '-'))
+                    .unwrap_or(rest.len());
+                let after = &rest[flags..];
+                if after.starts_with(')') {
+                    // `(?i)`: an inline flag, dropped (grep runs with -i).
+                    i += 2 + flags + 1;
+                } else if after.starts_with(':') {
+                    out.push('(');
+                    i += 2 + flags + 1;
+                } else if let Some(named) =
+                    after.strip_prefix("P<").or_else(|| after.strip_prefix('<'))
+                {
+                    out.push('(');
+                    let name_len = named.find('>').map_or(named.len(), |n| n + 1);
+                    i += 2 + (after.len() - named.len()) + name_len;
+                } else {
+                    out.push_str("(?");
+                    i += 2;
+                }
+            }
+            ch => {
+                out.push(ch);
+                i += 1;
+            }
         }
     }
-    out.push_str(rest);
-    out.replace("\\d", "[0-9]")
-        .replace("\\s", "[[:space:]]")
-        .replace("\\w", "[[:alnum:]_]")
+    out
+}
+
+/// Translate the bracket expression starting at `c[start] == '['`; returns the index after it.
+fn bracket(c: &[char], start: usize, out: &mut String) -> usize {
+    let mut i = start + 1;
+    let negated = c.get(i) == Some(&'^');
+    if negated {
+        i += 1;
+    }
+    let (mut members, mut rbracket, mut caret, mut dash, mut newline) =
+        (String::new(), false, false, false, false);
+    let mut first = true;
+    while i < c.len() {
+        match c[i] {
+            ']' if first => rbracket = true,
+            ']' => {
+                i += 1;
+                break;
+            }
+            '[' if c.get(i + 1) == Some(&':') => {
+                // A POSIX class inside the brackets: copy `[:name:]` as is.
+                let end = (i + 2..c.len().saturating_sub(1))
+                    .find(|&k| c[k] == ':' && c[k + 1] == ']')
+                    .map_or(c.len(), |k| k + 2);
+                members.extend(&c[i..end]);
+                i = end;
+                first = false;
+                continue;
+            }
+            '\\' if i + 1 < c.len() => {
+                match c[i + 1] {
+                    'd' => members.push_str("0-9"),
+                    's' => members.push_str("[:space:]"),
+                    'w' => members.push_str("[:alnum:]_"),
+                    'n' => newline = true,
+                    't' => members.push('\t'),
+                    ']' => rbracket = true,
+                    '-' => dash = true,
+                    '^' => caret = true,
+                    other => members.push(other),
+                }
+                i += 2;
+                first = false;
+                continue;
+            }
+            '^' => caret = true,
+            ch => members.push(ch),
+        }
+        i += 1;
+        first = false;
+    }
+    if members.is_empty() && !rbracket && !caret && !dash {
+        // `[^\n]` is any character of a line; `[\n]` none.
+        out.push_str(if negated || !newline {
+            "."
+        } else {
+            "[^[:print:][:space:][:cntrl:]]"
+        });
+        return i;
+    }
+    out.push('[');
+    if negated {
+        out.push('^');
+    }
+    if rbracket {
+        out.push(']');
+    }
+    out.push_str(&members);
+    if caret {
+        out.push('^');
+    }
+    if dash {
+        out.push('-');
+    }
+    out.push(']');
+    i
 }
 
 pub fn export(dialect: Dialect, packs: &PackArgs) -> anyhow::Result<i32> {
@@ -125,5 +225,16 @@ mod tests {
             to_ere(r#"(?i)failed to pull image "(?P<image>[^"]+)"(?:: not found)\d+"#),
             r#"failed to pull image "([^"]+)"(: not found)[0-9]+"#
         );
+        // POSIX brackets take `\` literally: Perl classes and escapes are spelled out.
+        assert_eq!(
+            to_ere(r#"(?:^|[\s"'(]|\\n)(?:builtins\.)?MemoryError(?::|\s*$)"#),
+            r#"(^|[[:space:]"'(]|\\n)(builtins\.)?MemoryError(:|[[:space:]]*$)"#
+        );
+        assert_eq!(to_ere(r"exec[^\n]*\S+"), "exec.*[^[:space:]]+");
+        assert_eq!(
+            to_ere(r#"[^"\\]+ [\w.-]+ [^\s:\[\]]"#),
+            r#"[^"\]+ [[:alnum:]_.-]+ [^][:space:]:[]"#
+        );
+        assert_eq!(to_ere(r"(?i:x)(?<n>y)(?-u:z)"), "(x)(y)(z)");
     }
 }
