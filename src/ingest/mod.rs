@@ -72,18 +72,31 @@ pub fn ingest(set: &PatternSet, inputs: &[Input]) -> Ingested {
             Input::Bytes { name, data } => in_memory.push((name.clone(), data.clone())),
         }
     }
-    let mut results: Vec<(Vec<Artifact>, Vec<InputError>)> = files
+    // Largest files first, one task each, so that no big file is left to run alone at the end
+    // while the other threads idle; results go back to the walk order.
+    let mut order: Vec<(u64, usize)> = files
+        .iter()
+        .enumerate()
+        .map(|(i, (path, _))| (std::fs::metadata(path).map_or(0, |m| m.len()), i))
+        .collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut done: Vec<(usize, (Vec<Artifact>, Vec<InputError>))> = order
         .par_iter()
-        .map(|(path, name)| {
+        .with_max_len(1)
+        .map(|&(_, i)| {
+            let (path, name) = &files[i];
             let mut out = Vec::new();
             let mut errs = Vec::new();
             match File::open(path) {
                 Ok(f) => read_any(set, name, Box::new(f), &mut out, &mut errs),
                 Err(e) => errs.push(InputError::new(name.clone(), format!("cannot open: {e}"))),
             }
-            (out, errs)
+            (i, (out, errs))
         })
         .collect();
+    done.sort_by_key(|(i, _)| *i);
+    let mut results: Vec<(Vec<Artifact>, Vec<InputError>)> =
+        done.into_iter().map(|(_, r)| r).collect();
     for (name, data) in in_memory {
         let mut out = Vec::new();
         let mut errs = Vec::new();
