@@ -320,6 +320,17 @@ fn sniff(text: &str, first_line: &str) -> Sniffed {
                 return Sniffed::Log;
             }
         }
+        // A log line that merely starts with a bracket (`[INFO] …`, `[Sun Dec 04 …] [error] …`,
+        // `[10.30 16:49:06] …`) is a syntax error on the first line, whereas JSON cut short by
+        // the sniffing window is only an early end of input.
+        if let Some(Err(e)) = serde_json::Deserializer::from_str(text)
+            .into_iter::<serde_json::Value>()
+            .next()
+        {
+            if e.is_syntax() && e.line() == 1 {
+                return Sniffed::Log;
+            }
+        }
         return Sniffed::Stream;
     }
     let first_key = text
@@ -626,6 +637,27 @@ mod tests {
         ));
         assert_eq!(id.container.as_deref(), Some("app"));
         assert_eq!(id.namespace.as_deref(), Some("shop"));
+    }
+
+    #[test]
+    fn bracketed_log_lines_are_logs() {
+        for head in [
+            "[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok\n[Sun Dec 04 04:47:44 2005] [error] mod_jk child\n",
+            "[10.30 16:49:06] chrome.exe - proxy.example.com:5070 open through proxy HTTPS\n",
+            "[INFO] Scanning for projects...\n",
+            "{level=info} started\n",
+        ] {
+            let first = head.lines().next().unwrap();
+            assert_eq!(sniff(head, first), Sniffed::Log, "{head}");
+        }
+        for head in [
+            "{\n  \"apiVersion\": \"v1\",\n  \"items\": [\n    {\"kind\": \"Pod\", \"metadata\": {\"name",
+            "[\n  {\"kind\": \"Event\"}\n]\n",
+            "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\"}}\n",
+        ] {
+            let first = head.lines().next().unwrap();
+            assert_eq!(sniff(head, first), Sniffed::Stream, "{head}");
+        }
     }
 
     #[test]
