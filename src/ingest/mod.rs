@@ -54,6 +54,9 @@ pub struct Ingested {
     pub errors: Vec<InputError>,
 }
 
+/// What reading one file produced.
+type FileResult = (Vec<Artifact>, Vec<InputError>);
+
 /// Read every input and assemble incidents.
 pub fn ingest(set: &PatternSet, inputs: &[Input]) -> Ingested {
     let mut errors = Vec::new();
@@ -80,7 +83,7 @@ pub fn ingest(set: &PatternSet, inputs: &[Input]) -> Ingested {
         .map(|(i, (path, _))| (std::fs::metadata(path).map_or(0, |m| m.len()), i))
         .collect();
     order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut done: Vec<(usize, (Vec<Artifact>, Vec<InputError>))> = order
+    let mut done: Vec<(usize, FileResult)> = order
         .par_iter()
         .with_max_len(1)
         .map(|&(_, i)| {
@@ -95,8 +98,7 @@ pub fn ingest(set: &PatternSet, inputs: &[Input]) -> Ingested {
         })
         .collect();
     done.sort_by_key(|(i, _)| *i);
-    let mut results: Vec<(Vec<Artifact>, Vec<InputError>)> =
-        done.into_iter().map(|(_, r)| r).collect();
+    let mut results: Vec<FileResult> = done.into_iter().map(|(_, r)| r).collect();
     for (name, data) in in_memory {
         let mut out = Vec::new();
         let mut errs = Vec::new();

@@ -515,7 +515,7 @@ mod tests {
             .collect();
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();
         let set = Literals::new(&refs);
-        let hay = format!("start KW123-xyzxyzxyz mid kw399-xyzxyzxyzxyz end kw000-").into_bytes();
+        let hay = b"start KW123-xyzxyzxyz mid kw399-xyzxyzxyzxyz end kw000-".to_vec();
         assert_eq!(fast(&set, &refs, &hay, 0), naive(&refs, &hay, 0));
         assert_eq!(set.find(&hay, 0).map(|(s, _)| s), Some(6));
     }
