@@ -3,6 +3,8 @@
 mod analyze;
 mod eval_cmd;
 mod patterns_cmd;
+#[cfg(feature = "train")]
+mod train_cmd;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -36,6 +38,9 @@ Exit status: 0 when every input was read, 1 when some inputs could not be read
     Analyze(AnalyzeArgs),
     /// Score the engine on labeled cases (accuracy, macro-F1, calibration).
     Eval(eval_cmd::EvalArgs),
+    /// Train the classifier on a labeled corpus (CORPUS/train, calibrated on CORPUS/validation).
+    #[cfg(feature = "train")]
+    Train(train_cmd::TrainArgs),
     /// Inspect, test and export pattern packs.
     #[command(subcommand)]
     Patterns(PatternsCommand),
@@ -69,6 +74,12 @@ pub struct PackArgs {
     /// built-in one, a rule with the same id replaces the built-in rule. Repeatable.
     #[arg(long = "patterns", value_name = "DIR")]
     pub patterns: Vec<PathBuf>,
+    /// Use this trained model instead of the built-in one (see `podmortem train`).
+    #[arg(long, value_name = "FILE", conflicts_with = "rules_only")]
+    pub model: Option<PathBuf>,
+    /// Ignore the trained model: decide with the rule scores alone.
+    #[arg(long)]
+    pub rules_only: bool,
 }
 
 #[derive(Args, Debug)]
@@ -152,6 +163,8 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Eval(args) => eval_cmd::run_eval(args),
+        #[cfg(feature = "train")]
+        Command::Train(args) => train_cmd::run(args),
         Command::Patterns(cmd) => match cmd {
             PatternsCommand::Test { dir } => patterns_cmd::test(dir),
             PatternsCommand::List { rules, packs } => patterns_cmd::list(rules, &packs),
@@ -174,6 +187,17 @@ pub fn main() -> i32 {
 
 /// Build the engine from the built-in packs plus `--patterns` directories.
 pub fn engine(packs: &PackArgs) -> anyhow::Result<podmortem::Engine> {
+    let engine = patterns_engine(packs)?;
+    if packs.rules_only {
+        return Ok(engine.with_model(None));
+    }
+    match &packs.model {
+        Some(path) => Ok(engine.with_model(Some(podmortem::model::Model::load(path)?))),
+        None => Ok(engine),
+    }
+}
+
+fn patterns_engine(packs: &PackArgs) -> anyhow::Result<podmortem::Engine> {
     use anyhow::Context;
     if packs.patterns.is_empty() {
         return Ok(podmortem::Engine::new());

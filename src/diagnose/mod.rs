@@ -27,6 +27,7 @@ use serde::Serialize;
 
 use crate::cause::Cause;
 use crate::incident::{ContainerState, Incident, SourceKind, Terminated};
+use crate::model::{featurize, Features, Model, Variant, ABSTAIN_THRESHOLD};
 use crate::patterns::PatternSet;
 
 /// Softmax temperature applied to cause scores.
@@ -225,6 +226,19 @@ pub fn is_failing(incident: &Incident) -> bool {
 #[derive(Debug, Clone)]
 pub struct Engine {
     set: PatternSet,
+    model: Option<std::sync::Arc<Model>>,
+    mode: Mode,
+}
+
+/// How the engine turns signals into probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The hand-set softmax over rule scores (no model).
+    Rules,
+    /// The trained model without rule-derived features (an ablation for `eval`).
+    ModelOnly,
+    /// The trained model over all features, rules included (the default when a model exists).
+    Fused,
 }
 
 impl Default for Engine {
@@ -248,14 +262,57 @@ pub struct Report {
 impl Engine {
     /// An engine with the embedded pattern packs.
     pub fn new() -> Engine {
-        Engine {
-            set: PatternSet::embedded(),
+        Engine::with_patterns(PatternSet::embedded())
+    }
+
+    /// An engine with a custom pattern set (and the embedded model, if any).
+    pub fn with_patterns(set: PatternSet) -> Engine {
+        let model = Model::embedded().map(std::sync::Arc::new);
+        let mode = if model.is_some() {
+            Mode::Fused
+        } else {
+            Mode::Rules
+        };
+        Engine { set, model, mode }
+    }
+
+    /// Use `model` (or none: rules only). The mode becomes `Fused` with a model.
+    pub fn with_model(mut self, model: Option<Model>) -> Engine {
+        self.mode = if model.is_some() {
+            Mode::Fused
+        } else {
+            Mode::Rules
+        };
+        self.model = model.map(std::sync::Arc::new);
+        self
+    }
+
+    /// Choose how probabilities are computed; model modes fall back to rules without a model.
+    pub fn with_mode(mut self, mode: Mode) -> Engine {
+        self.mode = mode;
+        self
+    }
+
+    /// The current mode (`Rules` when no model is loaded).
+    pub fn mode(&self) -> Mode {
+        if self.model.is_none() {
+            Mode::Rules
+        } else {
+            self.mode
         }
     }
 
-    /// An engine with a custom pattern set.
-    pub fn with_patterns(set: PatternSet) -> Engine {
-        Engine { set }
+    /// The loaded model.
+    pub fn model(&self) -> Option<&Model> {
+        self.model.as_deref()
+    }
+
+    /// The model features of an incident (what `podmortem train` fits on).
+    pub fn features(&self, incident: &Incident) -> Features {
+        let signals = self.signals(incident);
+        let scores = cause_scores(&signals);
+        let probs = probabilities(&scores);
+        featurize(incident, &signals, &scores, &probs)
     }
 
     /// The compiled patterns.
@@ -378,13 +435,30 @@ impl Engine {
     pub fn diagnose(&self, incident: &Incident) -> Diagnosis {
         let signals = self.signals(incident);
         let scores = cause_scores(&signals);
-        let probs = probabilities(&scores);
+        let rule_probs = probabilities(&scores);
+        let (probs, threshold) = match (self.mode(), &self.model) {
+            (Mode::Rules, _) | (_, None) => (rule_probs, 0.0),
+            (mode, Some(model)) => {
+                let f = featurize(incident, &signals, &scores, &rule_probs);
+                let variant = if mode == Mode::ModelOnly {
+                    Variant::ModelOnly
+                } else {
+                    Variant::Fused
+                };
+                (model.predict(&f, variant), ABSTAIN_THRESHOLD)
+            }
+        };
         let (mut cause, mut confidence) = (Cause::Unknown, probs[Cause::Unknown.index()]);
         for c in Cause::ALL {
             if probs[c.index()] > confidence {
                 cause = c;
                 confidence = probs[c.index()];
             }
+        }
+        if cause != Cause::Unknown && confidence < threshold {
+            // Too unsure to name a cause: say so; the best guess stays in `alternatives`.
+            confidence = probs[Cause::Unknown.index()].max(1.0 - confidence);
+            cause = Cause::Unknown;
         }
         self.finish(incident, signals, &scores, &probs, cause, confidence)
     }
@@ -419,7 +493,36 @@ impl Engine {
                 captures.entry(k.clone()).or_insert_with(|| v.clone());
             }
         }
+        if top.is_none() && cause != Cause::Unknown {
+            // The model named a cause no rule supports: show the crash window it read.
+            let fallback: Vec<Signal> = incident
+                .logs
+                .iter()
+                .flat_map(|l| {
+                    l.tail.iter().rev().take(3).rev().map(move |t| Signal {
+                        evidence: Evidence {
+                            source: format!("{}:{}", l.source, t.line),
+                            kind: SourceKind::Log,
+                            text: t.text.clone(),
+                            rule: "model.crash_window".into(),
+                            cause,
+                            weight: 0.0,
+                        },
+                        detail: None,
+                        captures: Vec::new(),
+                    })
+                })
+                .collect();
+            signals.splice(0..0, fallback);
+        }
+        let top = signals
+            .iter()
+            .find(|s| s.evidence.cause == cause && s.evidence.rule != "model.crash_window");
         let explanation = match top {
+            None if cause != Cause::Unknown => format!(
+                "The trained model recognises this as {} from the crash window; no pattern rule matched.",
+                cause.title()
+            ),
             Some(s) => self
                 .set
                 .find(&s.evidence.rule)
