@@ -199,7 +199,7 @@ pub fn is_failing(incident: &Incident) -> bool {
                         || t.reason.as_deref() == Some("OOMKilled")
                 }
                 Some(ContainerState::Running { .. }) => {
-                    (restarts > 0 && st.ready != Some(true)) || (restarts > 0 && troubling_events)
+                    restarts > 0 && (st.ready != Some(true) || troubling_events)
                 }
                 None => {
                     troubling_events

@@ -180,15 +180,8 @@ fn read_any(
         return;
     }
     if head.starts_with(&[0x1f, 0x8b]) {
-        let inner = name
-            .strip_suffix(".gz")
-            .or_else(|| name.strip_suffix(".tgz").map(|_| name))
-            .unwrap_or(name);
-        let inner_name = if name.ends_with(".tgz") {
-            format!("{}.tar", &name[..name.len() - 4])
-        } else {
-            inner.to_string()
-        };
+        // `app.log.gz` decides identity as `app.log`; a `.tgz` is recognised as tar by content.
+        let inner_name = name.strip_suffix(".gz").unwrap_or(name).to_string();
         let dec = flate2::read::MultiGzDecoder::new(reader);
         read_any_named(set, name, &inner_name, Box::new(dec), out, errs);
         return;

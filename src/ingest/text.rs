@@ -222,7 +222,7 @@ impl DescribeState<'_> {
 }
 
 fn status_mut(c: &mut ContainerRecord, loc: Location) -> &mut ContainerStatus {
-    c.status.get_or_insert_with(|| ContainerStatus {
+    c.status.get_or_insert(ContainerStatus {
         state: None,
         last_terminated: None,
         restart_count: None,
