@@ -210,7 +210,8 @@ pub fn is_failing(incident: &Incident) -> bool {
                 }
             }
         }
-        None => troubling_events || !incident.logs.is_empty(),
+        // Logs alone: only when some rule recognised something in them.
+        None => troubling_events || incident.logs.iter().any(|l| !l.hits.is_empty()),
     }
 }
 

@@ -316,7 +316,7 @@ fn sniff(text: &str, first_line: &str) -> Sniffed {
     if text::is_describe(text) {
         return Sniffed::Describe;
     }
-    if text::is_events_header(first_line) {
+    if text::is_events_header(first_line) || text::is_headerless_event(first_line) {
         return Sniffed::EventsTable;
     }
     if text::is_pods_header(first_line) {

@@ -61,6 +61,42 @@ pub(crate) fn is_events_header(line: &str) -> bool {
     c.has("REASON") && c.has("MESSAGE") && (c.has("LAST SEEN") || c.has("OBJECT"))
 }
 
+/// A headerless `get events` row (`--no-headers`, or a cut-off export):
+/// `[NAMESPACE] LAST-SEEN TYPE REASON KIND/NAME MESSAGE`.
+fn headerless_event(line: &str) -> Option<(Option<&str>, &str, &str, &str, &str, &str)> {
+    let mut f = line.split_whitespace();
+    let mut first = f.next()?;
+    let mut ns = None;
+    let mut kind = f.next()?;
+    if !matches!(kind, "Normal" | "Warning") {
+        ns = Some(first);
+        first = kind;
+        kind = f.next()?;
+        if !matches!(kind, "Normal" | "Warning") {
+            return None;
+        }
+    }
+    let reason = f.next()?;
+    let object = f.next()?;
+    let is_age = |a: &str| {
+        a == "<unknown>"
+            || (a.starts_with(|c: char| c.is_ascii_digit())
+                && a.chars().all(|c| c.is_ascii_digit() || "smhdy".contains(c))
+                && a.ends_with(|c: char| "smhdy".contains(c)))
+    };
+    if !object.contains('/') || !is_age(first) {
+        return None;
+    }
+    // The message is the rest of the line, spacing preserved.
+    let at = line.find(object)? + object.len();
+    Some((ns, first, kind, reason, object, line[at..].trim()))
+}
+
+/// Whether `line` is a headerless `get events` row.
+pub(crate) fn is_headerless_event(line: &str) -> bool {
+    headerless_event(line).is_some()
+}
+
 /// Whether `line` is the header of a `kubectl get pods` table.
 pub(crate) fn is_pods_header(line: &str) -> bool {
     let c = Columns::parse(line);
@@ -99,7 +135,27 @@ pub(crate) fn events_table(text: &str, file: &str, out: &mut Vec<Artifact>) {
             cols = Some(Columns::parse(line));
             continue;
         }
-        let Some(c) = &cols else { continue };
+        let Some(c) = &cols else {
+            if let Some((ns, age, kind, reason, object, message)) = headerless_event(line) {
+                if let Some(pod) = object.strip_prefix("pod/") {
+                    out.push(Artifact::Event(PodEvent {
+                        namespace: ns.map(str::to_string),
+                        pod: pod.to_string(),
+                        container: None,
+                        record: EventRecord {
+                            kind: Some(kind.to_string()),
+                            reason: reason.to_string(),
+                            message: message.to_string(),
+                            count: 1,
+                            last_seen: None,
+                            age: Some(age.to_string()),
+                            source: Location::new(file, i as u64 + 1),
+                        },
+                    }));
+                }
+            }
+            continue;
+        };
         let object = c.get(line, "OBJECT").unwrap_or("");
         let Some(pod) = object
             .strip_prefix("pod/")
