@@ -180,6 +180,18 @@ impl Store {
         for log in std::mem::take(&mut self.loose_logs) {
             self.attach(log);
         }
+        // `kubectl get events` and `get pods` without -A name no namespace; when every pod
+        // whose namespace is known shares one, the export is of that namespace.
+        let mut namespaces: Vec<&String> =
+            self.pods.iter().filter_map(|p| p.namespace.as_ref()).collect();
+        namespaces.sort();
+        namespaces.dedup();
+        if let [only] = namespaces.as_slice() {
+            let only = (*only).clone();
+            for p in &mut self.pods {
+                p.namespace.get_or_insert_with(|| only.clone());
+            }
+        }
         let mut out = Vec::new();
         for pod in self.pods {
             build(pod, &mut out);
