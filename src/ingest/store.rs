@@ -182,8 +182,11 @@ impl Store {
         }
         // `kubectl get events` and `get pods` without -A name no namespace; when every pod
         // whose namespace is known shares one, the export is of that namespace.
-        let mut namespaces: Vec<&String> =
-            self.pods.iter().filter_map(|p| p.namespace.as_ref()).collect();
+        let mut namespaces: Vec<&String> = self
+            .pods
+            .iter()
+            .filter_map(|p| p.namespace.as_ref())
+            .collect();
         namespaces.sort();
         namespaces.dedup();
         if let [only] = namespaces.as_slice() {
