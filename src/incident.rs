@@ -237,6 +237,33 @@ impl Incident {
     }
 }
 
+/// Cut `s` to about `max` bytes so that the byte range `span` (a rule's match) stays visible:
+/// when the match ends past `max`, the text shown is a window ending just after it.
+pub(crate) fn clip_around(s: &str, span: Option<(usize, usize)>, max: usize) -> String {
+    let s = s.trim_end_matches(['\r', '\n']);
+    let Some((start, end)) = span.filter(|&(_, e)| e > max && e <= s.len()) else {
+        return clip(s, max);
+    };
+    let mut to = (end + 60).min(s.len());
+    while !s.is_char_boundary(to) {
+        to += 1;
+    }
+    let mut from = to.saturating_sub(max).min(start);
+    while !s.is_char_boundary(from) {
+        from -= 1;
+    }
+    let body = clip(&s[from..to], max.max(end - from));
+    let mut out = String::with_capacity(body.len() + 6);
+    if from > 0 {
+        out.push('…');
+    }
+    out.push_str(&body);
+    if to < s.len() && !out.ends_with('…') {
+        out.push('…');
+    }
+    out
+}
+
 /// Cut `s` to at most `max` bytes at a char boundary, marking the cut with `…`.
 pub(crate) fn clip(s: &str, max: usize) -> String {
     let s = s.trim_end_matches(['\r', '\n']);

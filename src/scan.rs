@@ -11,7 +11,9 @@ use std::io::{self, Read};
 
 use memchr::{memchr, memrchr};
 
-use crate::incident::{clip, LogHit, LogLine, LogScan, SourceKind, MAX_EVIDENCE_LEN, TAIL_LINES};
+use crate::incident::{
+    clip, clip_around, LogHit, LogLine, LogScan, SourceKind, MAX_EVIDENCE_LEN, TAIL_LINES,
+};
 use crate::patterns::PatternSet;
 
 /// Lines longer than this are cut: only their first `MAX_LINE` bytes are matched.
@@ -303,7 +305,10 @@ impl<'a> LogScanner<'a> {
                 captures: self.set.captures(rule, &h.text),
                 line: LogLine {
                     line: h.line,
-                    text: clip(&String::from_utf8_lossy(&h.text), MAX_EVIDENCE_LEN),
+                    text: match std::str::from_utf8(&h.text) {
+                        Ok(t) => clip_around(t, self.set.span(rule, &h.text), MAX_EVIDENCE_LEN),
+                        Err(_) => clip(&String::from_utf8_lossy(&h.text), MAX_EVIDENCE_LEN),
+                    },
                 },
                 count: h.count,
                 lines_from_end: total.saturating_sub(h.line),

@@ -367,22 +367,26 @@ impl Engine {
                     evidence: Evidence {
                         source: e.source.to_string(),
                         kind: SourceKind::Event,
-                        text: crate::incident::clip(
-                            &format!(
-                                "{} {}{}: {}",
+                        text: {
+                            let head = format!(
+                                "{} {}{}: ",
                                 e.kind.as_deref().unwrap_or(""),
                                 e.reason,
                                 if e.count > 1 {
                                     format!(" (x{})", e.count)
                                 } else {
                                     String::new()
-                                },
-                                e.message
-                            ),
-                            crate::incident::MAX_EVIDENCE_LEN,
-                        )
-                        .trim_start()
-                        .to_string(),
+                                }
+                            );
+                            let full = format!("{}{}", head.trim_start(), e.message);
+                            let off = full.len() - e.message.len();
+                            let span = self.set.span(m.rule, text).map(|(a, b)| (a + off, b + off));
+                            crate::incident::clip_around(
+                                &full,
+                                span,
+                                crate::incident::MAX_EVIDENCE_LEN,
+                            )
+                        },
                         rule: rule.id.clone(),
                         cause: rule.cause,
                         weight: rule.weight * EVENT_FACTOR * repeat,
@@ -427,6 +431,19 @@ impl Engine {
                     detail: rule.detail.clone(),
                     captures: h.captures.clone(),
                 });
+            }
+        }
+        // app_crash means "a crash nothing more specific explains": generic crash markers
+        // (a traceback header, `Node.js v20` footers, `Application run failed`) count half when
+        // a specific cause has real evidence.
+        let specific = sig
+            .iter()
+            .any(|s| s.evidence.cause != Cause::AppCrash && s.evidence.weight >= 2.0);
+        if specific {
+            for s in sig.iter_mut() {
+                if s.evidence.cause == Cause::AppCrash && !s.evidence.rule.starts_with("status.") {
+                    s.evidence.weight *= 0.5;
+                }
             }
         }
         sig
@@ -889,7 +906,11 @@ fn match_status_texts(
                     evidence: Evidence {
                         source: src.clone(),
                         kind: SourceKind::Status,
-                        text: crate::incident::clip(text, crate::incident::MAX_EVIDENCE_LEN),
+                        text: crate::incident::clip_around(
+                            text,
+                            set.span(m.rule, text.as_bytes()),
+                            crate::incident::MAX_EVIDENCE_LEN,
+                        ),
                         rule: rule.id.clone(),
                         cause: rule.cause,
                         weight: rule.weight * factor,

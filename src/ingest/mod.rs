@@ -290,7 +290,14 @@ fn sniff(text: &str, first_line: &str) -> Sniffed {
     if first_line.starts_with("==== START logs for container") {
         return Sniffed::Stream;
     }
-    if first_line.starts_with('{') || first_line.starts_with('[') {
+    // `[2024-05-02 09:15:21] [INFO] …` (gunicorn, log4j, Laravel) is a log, not a JSON array.
+    let json_array = first_line.starts_with('[')
+        && first_line[1..]
+            .trim_start()
+            .chars()
+            .next()
+            .is_none_or(|c| matches!(c, '{' | '[' | ']' | '"'));
+    if first_line.starts_with('{') || json_array {
         if LogFormat::sniff(first_line.as_bytes()) == LogFormat::Docker {
             return Sniffed::Log;
         }

@@ -63,7 +63,16 @@ pub(crate) fn is_events_header(line: &str) -> bool {
 
 /// A headerless `get events` row (`--no-headers`, or a cut-off export):
 /// `[NAMESPACE] LAST-SEEN TYPE REASON KIND/NAME MESSAGE`.
-fn headerless_event(line: &str) -> Option<(Option<&str>, &str, &str, &str, &str, &str)> {
+struct Row<'a> {
+    namespace: Option<&'a str>,
+    age: &'a str,
+    kind: &'a str,
+    reason: &'a str,
+    object: &'a str,
+    message: &'a str,
+}
+
+fn headerless_event(line: &str) -> Option<Row<'_>> {
     let mut f = line.split_whitespace();
     let mut first = f.next()?;
     let mut ns = None;
@@ -89,7 +98,14 @@ fn headerless_event(line: &str) -> Option<(Option<&str>, &str, &str, &str, &str,
     }
     // The message is the rest of the line, spacing preserved.
     let at = line.find(object)? + object.len();
-    Some((ns, first, kind, reason, object, line[at..].trim()))
+    Some(Row {
+        namespace: ns,
+        age: first,
+        kind,
+        reason,
+        object,
+        message: line[at..].trim(),
+    })
 }
 
 /// Whether `line` is a headerless `get events` row.
@@ -136,19 +152,19 @@ pub(crate) fn events_table(text: &str, file: &str, out: &mut Vec<Artifact>) {
             continue;
         }
         let Some(c) = &cols else {
-            if let Some((ns, age, kind, reason, object, message)) = headerless_event(line) {
-                if let Some(pod) = object.strip_prefix("pod/") {
+            if let Some(r) = headerless_event(line) {
+                if let Some(pod) = r.object.strip_prefix("pod/") {
                     out.push(Artifact::Event(PodEvent {
-                        namespace: ns.map(str::to_string),
+                        namespace: r.namespace.map(str::to_string),
                         pod: pod.to_string(),
                         container: None,
                         record: EventRecord {
-                            kind: Some(kind.to_string()),
-                            reason: reason.to_string(),
-                            message: message.to_string(),
+                            kind: Some(r.kind.to_string()),
+                            reason: r.reason.to_string(),
+                            message: r.message.to_string(),
                             count: 1,
                             last_seen: None,
-                            age: Some(age.to_string()),
+                            age: Some(r.age.to_string()),
                             source: Location::new(file, i as u64 + 1),
                         },
                     }));
@@ -316,6 +332,14 @@ pub(crate) fn describe(text: &str, file: &str, out: &mut Vec<Artifact>) {
             continue;
         }
         let ind = indent(line);
+        if ind == 0 && st.section == Section::Events && !line.starts_with("Name:") {
+            // Multi-line event messages (NFS mount output, …) continue at column 0.
+            if let Some(e) = st.events.last_mut() {
+                e.record.message.push('\n');
+                e.record.message.push_str(line.trim_end());
+                continue;
+            }
+        }
         if ind == 0 {
             st.block = Block::None;
             st.last_key = None;

@@ -112,7 +112,10 @@ mod tests {
         let bad = "pack: x\nrules:\n  - id: x.bad\n    cause: oom_killed\n    regex: '(unclosed'\n    keywords: [unclosed]\n    explain: e\n    examples: ['(unclosed']\n";
         let pack = PatternPack::from_yaml("mine/x.yaml", bad).unwrap();
         let err = PatternSet::new(&[pack]).unwrap_err().to_string();
-        assert!(err.starts_with("mine/x.yaml: rule x.bad: invalid regex"), "{err}");
+        assert!(
+            err.starts_with("mine/x.yaml: rule x.bad: invalid regex"),
+            "{err}"
+        );
         let err = PatternPack::from_yaml("y.yaml", "pack: y\nrules:\n  - id: a\n    cause: nope\n")
             .unwrap_err()
             .to_string();
