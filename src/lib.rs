@@ -48,6 +48,8 @@ pub mod error;
 pub mod eval;
 pub mod incident;
 pub mod ingest;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod patterns;
 pub mod render;
 pub mod scan;
