@@ -104,27 +104,43 @@ async fn shutdown_signal() {
 }
 
 pub fn run(args: WatchArgs) -> anyhow::Result<i32> {
-    let engine = engine(&args.packs)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    rt.block_on(run_async(args, engine))
+    let code = rt.block_on(run_async(args));
+    // Do not wait for an engine still compiling after a fatal start-up error.
+    rt.shutdown_background();
+    code
 }
 
-async fn run_async(args: WatchArgs, engine: podmortem::Engine) -> anyhow::Result<i32> {
-    let result = watch(args, engine).await;
-    match result {
+async fn run_async(args: WatchArgs) -> anyhow::Result<i32> {
+    match watch(args).await {
         Ok(()) => Ok(0),
-        Err(WatchError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(0),
-        Err(e) => {
+        Err(Failure::Watch(WatchError::Output(e))) if e.kind() == io::ErrorKind::BrokenPipe => {
+            Ok(0)
+        }
+        Err(Failure::Watch(e)) => {
             eprintln!("podmortem: {e}");
             Ok(1)
         }
+        // A bad --patterns directory is a usage error, as for `analyze`.
+        Err(Failure::Usage(e)) => Err(e),
     }
 }
 
-async fn watch(args: WatchArgs, engine: podmortem::Engine) -> Result<(), WatchError> {
+enum Failure {
+    Watch(WatchError),
+    Usage(anyhow::Error),
+}
+
+impl From<WatchError> for Failure {
+    fn from(e: WatchError) -> Failure {
+        Failure::Watch(e)
+    }
+}
+
+async fn watch(args: WatchArgs) -> Result<(), Failure> {
     let conn = connect(&ClientOptions {
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
@@ -145,15 +161,27 @@ async fn watch(args: WatchArgs, engine: podmortem::Engine) -> Result<(), WatchEr
         tail_lines: args.tail_lines,
         emit_events: args.emit_events,
     };
+    // Compile the pattern packs while the cluster is checked: start-up errors come back
+    // without waiting for it, and the happy path overlaps the two.
+    let packs = PackArgs {
+        patterns: args.packs.patterns.clone(),
+    };
+    let engine = tokio::task::spawn_blocking(move || engine(&packs));
     let metrics = Metrics::new();
-    let watcher = Watcher::new(&conn, opts)
-        .with_engine(engine)
-        .with_metrics(metrics.clone());
+    let watcher = Watcher::new(&conn, opts).with_metrics(metrics.clone());
+    watcher.preflight(!args.once).await?;
+    let engine = engine
+        .await
+        .map_err(|e| Failure::Usage(anyhow::anyhow!("engine: {e}")))?
+        .map_err(Failure::Usage)?;
+    let watcher = watcher.with_engine(engine);
     let _server = match &args.metrics {
         Some(addr) => {
             let addr = metrics_addr(addr);
             let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| {
-                WatchError::Config(format!("--metrics: cannot listen on {addr}: {e}"))
+                Failure::Watch(WatchError::Config(format!(
+                    "--metrics: cannot listen on {addr}: {e}"
+                )))
             })?;
             let local = listener.local_addr().map_or(addr, |a| a.to_string());
             eprintln!("podmortem: metrics at http://{local}/metrics");
@@ -177,7 +205,7 @@ async fn watch(args: WatchArgs, engine: podmortem::Engine) -> Result<(), WatchEr
         // Ctrl-C during a one-shot run also exits cleanly.
         tokio::select! {
             r = watcher.once(&mut sink) => {
-                if r?.printed == 0 {
+                if r.map_err(Failure::Watch)?.printed == 0 {
                     // On stderr: stdout stays empty (or valid JSON lines) for scripts.
                     eprintln!("podmortem: no container in BackOff or failing in {scope}");
                 }

@@ -106,8 +106,16 @@ pub struct Watcher {
     client: Client,
     url: String,
     opts: WatchOptions,
-    engine: Arc<Engine>,
+    /// None: the process-wide built-in engine ([`default_engine`]).
+    engine: Option<Arc<Engine>>,
     metrics: Arc<Metrics>,
+}
+
+/// The built-in engine, compiled once per process: compiling the pattern packs is the
+/// expensive part of start-up, and every watcher with default settings can share it.
+pub fn default_engine() -> Arc<Engine> {
+    static ENGINE: std::sync::OnceLock<Arc<Engine>> = std::sync::OnceLock::new();
+    ENGINE.get_or_init(|| Arc::new(Engine::new())).clone()
 }
 
 impl std::fmt::Debug for Watcher {
@@ -145,15 +153,19 @@ impl Watcher {
             client: conn.client.clone(),
             url: conn.url.clone(),
             opts,
-            engine: Arc::new(Engine::new()),
+            engine: None,
             metrics: Metrics::new(),
         }
     }
 
     /// Use this engine (e.g. with extra pattern packs) instead of the built-in one.
     pub fn with_engine(mut self, engine: Engine) -> Watcher {
-        self.engine = Arc::new(engine);
+        self.engine = Some(Arc::new(engine));
         self
+    }
+
+    fn engine(&self) -> Arc<Engine> {
+        self.engine.clone().unwrap_or_else(default_engine)
     }
 
     /// Count into these metrics (served by [`serve_metrics`]).
@@ -205,7 +217,10 @@ impl Watcher {
     /// Start-up checks that turn into clear fatal errors: the namespace exists, and (for
     /// `watch`, whose watchers would otherwise retry a 403 forever) pods and events can be
     /// listed and watched. `--once` lists anyway, so it stops after the namespace check.
-    async fn preflight(&self, watch: bool) -> Result<(), WatchError> {
+    ///
+    /// [`run`](Self::run) and [`once`](Self::once) do this themselves; calling it first lets a
+    /// caller fail fast while it prepares something else (the CLI compiles the engine).
+    pub async fn preflight(&self, watch: bool) -> Result<(), WatchError> {
         if let Some(ns) = self.ns() {
             let nss: Api<Namespace> = Api::all(self.client.clone());
             match nss.get(ns).await {
@@ -413,7 +428,8 @@ impl Watcher {
         jobs: Vec<(PodKey, String, Trigger)>,
         sink: &mut dyn Sink,
     ) -> Result<(), WatchError> {
-        let set = self.engine.patterns();
+        let engine = self.engine();
+        let set = engine.patterns();
         // Group by pod: one assembly per pod.
         let mut by_pod: HashMap<PodKey, Vec<(String, Trigger)>> = HashMap::new();
         for (k, c, t) in jobs {
@@ -502,7 +518,7 @@ impl Watcher {
             let incidents = assemble(set, &w.objects, &logs);
             for c in &w.containers {
                 if let Some(inc) = find(&incidents, &w.key, c) {
-                    out.push((w.key.clone(), c.clone(), self.engine.diagnose(inc)));
+                    out.push((w.key.clone(), c.clone(), engine.diagnose(inc)));
                 }
             }
         }
