@@ -163,9 +163,7 @@ async fn watch(args: WatchArgs) -> Result<(), Failure> {
     };
     // Compile the pattern packs while the cluster is checked: start-up errors come back
     // without waiting for it, and the happy path overlaps the two.
-    let packs = PackArgs {
-        patterns: args.packs.patterns.clone(),
-    };
+    let packs = args.packs;
     let engine = tokio::task::spawn_blocking(move || engine(&packs));
     let metrics = Metrics::new();
     let watcher = Watcher::new(&conn, opts).with_metrics(metrics.clone());
