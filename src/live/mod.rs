@@ -164,8 +164,15 @@ impl Watcher {
         self
     }
 
-    fn engine(&self) -> Arc<Engine> {
-        self.engine.clone().unwrap_or_else(default_engine)
+    /// The engine, compiled off the async threads if it is the shared default and not built
+    /// yet: at start-up, so the first incident does not pay for it.
+    async fn engine(&self) -> Arc<Engine> {
+        match &self.engine {
+            Some(e) => e.clone(),
+            None => tokio::task::spawn_blocking(default_engine)
+                .await
+                .unwrap_or_else(|_| default_engine()),
+        }
     }
 
     /// Count into these metrics (served by [`serve_metrics`]).
@@ -286,9 +293,10 @@ impl Watcher {
             st.apply_pod(p);
         }
         let mut run = RunState::default();
+        let engine = self.engine().await;
         sink.ready(st.pods.len());
         let jobs = st.sweep();
-        self.diagnose_and_publish(&mut st, &mut run, jobs, sink)
+        self.diagnose_and_publish(&engine, &mut st, &mut run, jobs, sink)
             .await?;
         Ok(run.summary)
     }
@@ -303,6 +311,7 @@ impl Watcher {
         F: Future<Output = ()>,
     {
         self.preflight(true).await?;
+        let engine = self.engine().await;
         let mut pod_cfg = watcher::Config::default();
         if let Some(s) = &self.opts.selector {
             pod_cfg = pod_cfg.labels(s);
@@ -396,7 +405,7 @@ impl Watcher {
                 jobs = st.sweep();
             }
             if !jobs.is_empty() {
-                self.diagnose_and_publish(&mut st, &mut run, jobs, sink)
+                self.diagnose_and_publish(&engine, &mut st, &mut run, jobs, sink)
                     .await?;
             }
         }
@@ -423,12 +432,12 @@ impl Watcher {
     /// news.
     async fn diagnose_and_publish(
         &self,
+        engine: &Engine,
         st: &mut Tracker,
         run: &mut RunState,
         jobs: Vec<(PodKey, String, Trigger)>,
         sink: &mut dyn Sink,
     ) -> Result<(), WatchError> {
-        let engine = self.engine();
         let set = engine.patterns();
         // Group by pod: one assembly per pod.
         let mut by_pod: HashMap<PodKey, Vec<(String, Trigger)>> = HashMap::new();
