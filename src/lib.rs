@@ -49,6 +49,8 @@ pub mod eval;
 pub mod incident;
 pub mod ingest;
 pub mod model;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod patterns;
 pub mod render;
 pub mod scan;
