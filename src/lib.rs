@@ -48,9 +48,9 @@ pub mod error;
 pub mod eval;
 pub mod incident;
 pub mod ingest;
-pub mod model;
 #[cfg(feature = "live")]
 pub mod live;
+pub mod model;
 pub mod patterns;
 pub mod render;
 pub mod scan;

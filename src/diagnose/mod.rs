@@ -211,7 +211,14 @@ pub fn is_failing(incident: &Incident) -> bool {
             }
         }
         // Logs alone: only when some rule recognised something in them.
-        None => troubling_events || incident.logs.iter().any(|l| !l.hits.is_empty()),
+        // A previous instance's log means the container restarted.
+        None => {
+            troubling_events
+                || incident
+                    .logs
+                    .iter()
+                    .any(|l| !l.hits.is_empty() || l.previous)
+        }
     }
 }
 
@@ -341,13 +348,13 @@ impl Engine {
             .map(|i| self.diagnose(i))
             .collect();
         out.sort_by(|a, b| {
-            // Known causes first; then containers whose status we saw (pods that exist) before
-            // pods known only from events or logs (often already deleted).
+            // Named causes first, most confident first; `unknown` (however sure we are that we
+            // do not know) last. Ties go to containers whose status we saw.
             let known = |d: &Diagnosis| d.cause != Cause::Unknown;
             known(b)
                 .cmp(&known(a))
-                .then(b.has_status.cmp(&a.has_status))
                 .then(b.confidence.total_cmp(&a.confidence))
+                .then(b.has_status.cmp(&a.has_status))
                 .then(b.score.total_cmp(&a.score))
                 .then(a.display_name().cmp(&b.display_name()))
         });

@@ -12,6 +12,9 @@ pub(crate) struct PodRecord {
     pub message: Option<String>,
     pub restart_policy: Option<String>,
     pub containers: Vec<ContainerRecord>,
+    /// Read from a list of all pods (`get pods -o json|yaml`, a dump's pods.json): pods of
+    /// that namespace absent from it no longer exist.
+    pub listed: bool,
 }
 
 /// One container of a [`PodRecord`].

@@ -232,7 +232,10 @@ fn read_any_named(
     let kind = sniff(trimmed, first_line);
     match kind {
         Sniffed::Log => {
-            let id = LogIdentity::from_path(name);
+            let mut id = LogIdentity::from_path(name);
+            if id.pod.is_none() {
+                id.from_docker_attrs(first_line);
+            }
             let scanner = LogScanner::new(set, display.to_string(), None)
                 .previous(id.previous)
                 .restart(id.restart);
@@ -481,6 +484,27 @@ pub(crate) struct LogIdentity {
 }
 
 impl LogIdentity {
+    /// Docker json-file lines carry pod identity in `attrs` when dockerd logs the kubelet's
+    /// labels (`--log-opt labels=io.kubernetes.pod.name,…`).
+    fn from_docker_attrs(&mut self, first_line: &str) {
+        #[derive(serde::Deserialize)]
+        struct Line {
+            attrs: std::collections::HashMap<String, String>,
+        }
+        let Ok(l) = serde_json::from_str::<Line>(first_line) else {
+            return;
+        };
+        let get = |k: &str| l.attrs.get(k).filter(|v| !v.is_empty()).cloned();
+        if let Some(pod) = get("io.kubernetes.pod.name") {
+            self.pod = Some(pod);
+            self.namespace = get("io.kubernetes.pod.namespace");
+            self.container = get("io.kubernetes.container.name");
+            if let Some(c) = &self.container {
+                self.stem = c.clone();
+            }
+        }
+    }
+
     /// Recognises `/var/log/pods/<ns>_<pod>_<uid>/<container>/<N>.log[.<ts>][.gz]`,
     /// `/var/log/containers/<pod>_<ns>_<container>-<id>.log`, and `NAME[.-_]previous.log`.
     pub(crate) fn from_path(name: &str) -> LogIdentity {

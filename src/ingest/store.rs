@@ -27,6 +27,10 @@ struct Pod {
     events: Vec<EventRecord>,
     logs: Vec<LogScan>,
     row: Option<PodRow>,
+    /// A pod record or table row shows the pod exists.
+    exists: bool,
+    /// It came from a listing of all pods of its namespace.
+    listed: bool,
 }
 
 impl Pod {
@@ -123,6 +127,8 @@ impl Store {
             Artifact::Row(r) => {
                 let i = self.pod_index(r.namespace.as_deref(), &r.name);
                 self.pods[i].row = Some(r);
+                self.pods[i].exists = true;
+                self.pods[i].listed = true;
             }
             Artifact::Event(e) => self.add_event(e),
             Artifact::Log(l) => match &l.pod {
@@ -141,6 +147,8 @@ impl Store {
     fn add_pod(&mut self, p: PodRecord) {
         let i = self.pod_index(p.namespace.as_deref(), &p.name);
         let pod = &mut self.pods[i];
+        pod.exists = true;
+        pod.listed |= p.listed;
         pod.phase = p.phase.or(pod.phase.take());
         pod.reason = p.reason.or(pod.reason.take());
         pod.message = p.message.or(pod.message.take());
@@ -190,13 +198,33 @@ impl Store {
         namespaces.sort();
         namespaces.dedup();
         if let [only] = namespaces.as_slice() {
+            // Only pods known from kubectl tables qualify: a loose log keeps its own name.
             let only = (*only).clone();
             for p in &mut self.pods {
-                p.namespace.get_or_insert_with(|| only.clone());
+                let from_tables = p.row.is_some()
+                    || !p.events.is_empty()
+                    || p.containers.iter().any(|(_, c)| !c.events.is_empty());
+                if p.namespace.is_none() && from_tables {
+                    p.namespace = Some(only.clone());
+                }
             }
         }
+        // Pods seen only in events, in a namespace whose full pod list we have, are gone
+        // (replaced by a rollout, deleted): history, not failing containers.
+        let listed: std::collections::HashSet<Option<String>> = self
+            .pods
+            .iter()
+            .filter(|p| p.listed)
+            .map(|p| p.namespace.clone())
+            .collect();
         let mut out = Vec::new();
         for pod in self.pods {
+            let only_events = !pod.exists
+                && pod.logs.is_empty()
+                && pod.containers.iter().all(|(_, c)| c.logs.is_empty());
+            if only_events && listed.contains(&pod.namespace) {
+                continue;
+            }
             build(pod, &mut out);
         }
         out

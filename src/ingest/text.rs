@@ -251,6 +251,43 @@ enum Block {
     Limits,
 }
 
+/// Keys `kubectl describe pod` prints at column 0.
+fn is_top_key(line: &str) -> bool {
+    const KEYS: &[&str] = &[
+        "Name",
+        "Namespace",
+        "Priority",
+        "Priority Class Name",
+        "Runtime Class Name",
+        "Service Account",
+        "Node",
+        "Start Time",
+        "Labels",
+        "Annotations",
+        "Status",
+        "Reason",
+        "Message",
+        "SeccompProfile",
+        "IP",
+        "IPs",
+        "Controlled By",
+        "NominatedNodeName",
+        "Init Containers",
+        "Containers",
+        "Readiness Gates",
+        "Conditions",
+        "Volumes",
+        "QoS Class",
+        "Node-Selectors",
+        "Tolerations",
+        "Topology Spread Constraints",
+        "Events",
+        "Ephemeral Containers",
+    ];
+    line.split_once(':')
+        .is_some_and(|(k, _)| KEYS.contains(&k.trim_end()))
+}
+
 fn indent(line: &str) -> usize {
     line.len() - line.trim_start_matches(' ').len()
 }
@@ -332,6 +369,16 @@ pub(crate) fn describe(text: &str, file: &str, out: &mut Vec<Artifact>) {
             continue;
         }
         let ind = indent(line);
+        if ind == 0
+            && matches!(st.section, Section::Containers { .. })
+            && st.last_key == Some("message")
+            && !is_top_key(line)
+        {
+            // kubectl prints the lines after the first of a multi-line termination message
+            // (FallbackToLogsOnError) at column 0.
+            describe_container_line(&mut st, line, 8, loc);
+            continue;
+        }
         if ind == 0 && st.section == Section::Events && !line.starts_with("Name:") {
             // Multi-line event messages (NFS mount output, …) continue at column 0.
             if let Some(e) = st.events.last_mut() {
