@@ -185,6 +185,9 @@ pub struct LogScan {
     pub hits: Vec<LogHit>,
     /// The crash window: the last lines of the log.
     pub tail: Vec<LogLine>,
+    /// The first line (decoded, shortened): a container's instances share their start-up
+    /// banner, which lets an unidentified log join its sibling.
+    pub first_line: Option<String>,
 }
 
 /// How many lines of a log's end are kept as the crash window.

@@ -121,6 +121,7 @@ pub struct LogScanner<'a> {
     skipping_long_line: bool,
     hits: HashMap<usize, HitState>,
     tail: VecDeque<(u64, Vec<u8>)>,
+    first: Option<Vec<u8>>,
 }
 
 impl<'a> LogScanner<'a> {
@@ -138,6 +139,7 @@ impl<'a> LogScanner<'a> {
             skipping_long_line: false,
             hits: HashMap::new(),
             tail: VecDeque::with_capacity(TAIL_LINES + 1),
+            first: None,
         }
     }
 
@@ -263,6 +265,9 @@ impl<'a> LogScanner<'a> {
     }
 
     fn keep_tail(&mut self, line_no: u64, raw: &[u8]) {
+        if line_no == 1 {
+            self.first = Some(raw[..raw.len().min(MAX_EVIDENCE_LEN)].to_vec());
+        }
         if self.tail.len() == TAIL_LINES {
             self.tail.pop_front();
         }
@@ -335,7 +340,12 @@ impl<'a> LogScanner<'a> {
                 text: clip(&String::from_utf8_lossy(&text), MAX_EVIDENCE_LEN),
             });
         }
+        let first_line = self.first.as_deref().map(|raw| {
+            let (text, _) = decode(format, raw);
+            clip(&String::from_utf8_lossy(&text), MAX_EVIDENCE_LEN)
+        });
         LogScan {
+            first_line,
             source: self.source,
             previous: self.previous,
             restart: self.restart,

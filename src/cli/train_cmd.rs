@@ -38,11 +38,12 @@ pub fn run(args: TrainArgs) -> anyhow::Result<i32> {
     std::fs::write(&args.output, &json)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     eprintln!(
-        "trained on {} samples ({} validation) in {:.1} s; temperature fused {:.2}, model-only {:.2}; validation accuracy {:.3}; wrote {} ({} KB)",
+        "trained on {} samples ({} validation) in {:.1} s; temperature fused {:.2} (rule pooling {:.2}), model-only {:.2}; validation accuracy {:.3}; wrote {} ({} KB)",
         report.train_samples,
         report.validation_samples,
         report.seconds,
         report.temperature_fused,
+        report.rule_pool,
         report.temperature_model_only,
         report.validation_accuracy_fused,
         args.output.display(),

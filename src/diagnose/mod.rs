@@ -315,6 +315,11 @@ impl Engine {
         self.model.as_deref()
     }
 
+    /// The rule engine's probabilities for an incident, by [`Cause::index`].
+    pub fn rule_probabilities(&self, incident: &Incident) -> [f64; 18] {
+        probabilities(&cause_scores(&self.signals(incident)))
+    }
+
     /// The model features of an incident (what `podmortem train` fits on).
     pub fn features(&self, incident: &Incident) -> Features {
         let signals = self.signals(incident);
@@ -470,7 +475,7 @@ impl Engine {
                 } else {
                     Variant::Fused
                 };
-                (model.predict(&f, variant), ABSTAIN_THRESHOLD)
+                (model.predict(&f, &rule_probs, variant), ABSTAIN_THRESHOLD)
             }
         };
         let (mut cause, mut confidence) = (Cause::Unknown, probs[Cause::Unknown.index()]);

@@ -21,6 +21,8 @@ pub(crate) struct PodRecord {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ContainerRecord {
     pub name: String,
+    /// Runtime container ids (current and last instance), without the `docker://` scheme.
+    pub ids: Vec<String>,
     pub spec: ContainerSpec,
     pub status: Option<ContainerStatus>,
 }
@@ -51,6 +53,8 @@ pub(crate) struct LogItem {
     pub namespace: Option<String>,
     pub pod: Option<String>,
     pub container: Option<String>,
+    /// The runtime container id from a Docker log path, matched against pod statuses.
+    pub container_id: Option<String>,
     /// File stem used to attach logs that carry no identity.
     pub stem: String,
     pub scan: LogScan,

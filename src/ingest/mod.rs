@@ -250,6 +250,7 @@ fn read_any_named(
                 namespace: id.namespace,
                 pod: id.pod,
                 container: id.container,
+                container_id: id.container_id,
                 stem: id.stem,
                 scan,
             }));
@@ -400,6 +401,7 @@ fn dump_stream(
                     namespace: Some(ns),
                     pod: Some(p),
                     container: Some(c.clone()),
+                    container_id: None,
                     stem: c,
                     scan: scanner.finish(),
                 }));
@@ -426,6 +428,7 @@ fn dump_stream(
             namespace: Some(ns),
             pod: Some(p),
             container: Some(c.clone()),
+            container_id: None,
             stem: c,
             scan: scanner.finish(),
         }));
@@ -480,6 +483,7 @@ pub(crate) struct LogIdentity {
     container: Option<String>,
     restart: Option<u32>,
     previous: bool,
+    container_id: Option<String>,
     stem: String,
 }
 
@@ -524,6 +528,7 @@ impl LogIdentity {
                     container: Some(container.to_string()),
                     restart: num.parse().ok(),
                     previous: false,
+                    container_id: None,
                     stem: container.to_string(),
                 };
             }
@@ -540,10 +545,21 @@ impl LogIdentity {
                             container: Some(c.to_string()),
                             restart: None,
                             previous: false,
+                            container_id: None,
                             stem: c.to_string(),
                         };
                     }
                 }
+            }
+        }
+        // /var/lib/docker/containers/<id>/<id>-json.log: the id maps to a pod status.
+        if let Some(id) = base.strip_suffix("-json.log") {
+            if id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return LogIdentity {
+                    container_id: Some(id.to_string()),
+                    stem: id[..12].to_string(),
+                    ..Default::default()
+                };
             }
         }
         let mut stem = base;
@@ -686,6 +702,7 @@ pub fn assemble(set: &PatternSet, objects: &[serde_json::Value], logs: &[ApiLog]
             namespace: Some(l.namespace.clone()),
             pod: Some(l.pod.clone()),
             container: Some(l.container.clone()),
+            container_id: None,
             stem: l.container.clone(),
             scan: scanner.finish(),
         }));

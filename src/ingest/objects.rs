@@ -224,14 +224,32 @@ fn pod(v: &Value, file: &str) -> Option<PodRecord> {
                     source: loc.clone(),
                 }
             });
+            let ids = st
+                .map(|st| {
+                    [
+                        s(st, &["containerID"]),
+                        s(st, &["lastState", "terminated", "containerID"]),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .map(|id| strip_scheme(&id).to_string())
+                    .collect()
+                })
+                .unwrap_or_default();
             rec.containers.push(ContainerRecord {
                 name: cname,
+                ids,
                 spec: cspec,
                 status,
             });
         }
     }
     Some(rec)
+}
+
+/// `docker://0d6f…` → `0d6f…`.
+pub(crate) fn strip_scheme(id: &str) -> &str {
+    id.split_once("://").map_or(id, |(_, rest)| rest)
 }
 
 /// `spec.containers{app}` → `app`.

@@ -9,6 +9,7 @@ use crate::incident::{
 
 #[derive(Debug, Default)]
 struct Container {
+    ids: Vec<String>,
     spec: ContainerSpec,
     status: Option<ContainerStatus>,
     events: Vec<EventRecord>,
@@ -89,6 +90,23 @@ pub fn workload_of(pod: &str) -> &str {
     }
 }
 
+/// A log line with every word holding a digit masked: instances of one container print the
+/// same banner with
+/// other timestamps, pids, versions and commit hashes.
+fn banner(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for tok in line.split_inclusive(|c: char| !c.is_ascii_alphanumeric()) {
+        let word = tok.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+        if word.bytes().any(|b| b.is_ascii_digit()) {
+            out.push('#');
+            out.push_str(&tok[word.len()..]);
+        } else {
+            out.push_str(tok);
+        }
+    }
+    out
+}
+
 impl Store {
     fn pod_index(&mut self, namespace: Option<&str>, name: &str) -> usize {
         let cands = self.index.get(name).cloned().unwrap_or_default();
@@ -153,8 +171,19 @@ impl Store {
         pod.reason = p.reason.or(pod.reason.take());
         pod.message = p.message.or(pod.message.take());
         pod.restart_policy = p.restart_policy.or(pod.restart_policy.take());
-        for ContainerRecord { name, spec, status } in p.containers {
+        for ContainerRecord {
+            name,
+            ids,
+            spec,
+            status,
+        } in p.containers
+        {
             let c = pod.container(&name);
+            for id in ids {
+                if !c.ids.contains(&id) {
+                    c.ids.push(id);
+                }
+            }
             merge_spec(&mut c.spec, spec);
             if status.is_some() {
                 c.status = status;
@@ -185,7 +214,14 @@ impl Store {
 
     /// Attach logs that carry no identity by file name, then build incidents.
     pub(crate) fn into_incidents(mut self) -> Vec<Incident> {
+        // Logs whose runtime id a pod status names go first, so their siblings can follow.
+        let mut rest = Vec::new();
         for log in std::mem::take(&mut self.loose_logs) {
+            if let Some(log) = self.attach_by_id(log) {
+                rest.push(log);
+            }
+        }
+        for log in rest {
             self.attach(log);
         }
         // `kubectl get events` and `get pods` without -A name no namespace; when every pod
@@ -230,7 +266,37 @@ impl Store {
         out
     }
 
+    /// Attach a log whose runtime container id a pod status names; give it back otherwise.
+    fn attach_by_id(&mut self, log: LogItem) -> Option<LogItem> {
+        if let Some(id) = &log.container_id {
+            for pod in &mut self.pods {
+                if let Some((_, c)) = pod.containers.iter_mut().find(|(_, c)| c.ids.contains(id)) {
+                    c.logs.push(log.scan);
+                    return None;
+                }
+            }
+        }
+        Some(log)
+    }
+
     fn attach(&mut self, log: LogItem) {
+        // 0b. an unidentified Docker log of a container's other instance: same start-up banner
+        //     (digits and hex masked) as a log already attached by id.
+        if log.container_id.is_some() {
+            if let Some(sig) = log.scan.first_line.as_deref().map(banner) {
+                for pod in &mut self.pods {
+                    for (_, c) in pod.containers.iter_mut() {
+                        if c.logs
+                            .iter()
+                            .any(|l| l.first_line.as_deref().map(banner).as_ref() == Some(&sig))
+                        {
+                            c.logs.push(log.scan);
+                            return;
+                        }
+                    }
+                }
+            }
+        }
         let stem = log.stem.as_str();
         // 1. a pod's exact name
         if let Some(&i) = self.index.get(stem).and_then(|v| v.first()) {

@@ -443,6 +443,7 @@ pub(crate) fn describe(text: &str, file: &str, out: &mut Vec<Artifact>) {
                     if let Some(p) = st.pod.as_mut() {
                         p.containers.push(ContainerRecord {
                             name,
+                            ids: Vec::new(),
                             spec: ContainerSpec {
                                 init,
                                 ..Default::default()
@@ -500,6 +501,9 @@ fn describe_container_line(st: &mut DescribeState<'_>, line: &str, ind: usize, l
         let mut new_key = None;
         match k {
             "Image" => c.spec.image = Some(v.to_string()).filter(|s| !s.is_empty()),
+            "Container ID" if !v.is_empty() => {
+                c.ids.push(super::objects::strip_scheme(v).to_string())
+            }
             "State" => {
                 new_block = Block::State;
                 let state = match v {

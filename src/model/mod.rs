@@ -31,9 +31,35 @@ pub struct Weights {
     pub intercept: Vec<f32>,
     /// Softmax temperature fitted on the validation split.
     pub temperature: f64,
+    /// Exponent of the rule engine's probabilities in the pooled prediction
+    /// `p ∝ p_model^(1/T) · p_rules^rule_pool`, fitted on the validation split. It keeps strong
+    /// rule evidence decisive on shapes the corpus never showed the model.
+    #[serde(default)]
+    pub rule_pool: f64,
 }
 
+/// Rule probabilities are smoothed by this much before pooling, so that a cause no rule
+/// supports can still win on the model's word.
+pub const RULE_SMOOTHING: f64 = 0.02;
+
 impl Weights {
+    /// Calibrated class probabilities (in the model's class order), pooled with the rule
+    /// engine's probabilities `rules` (per class, same order) when `rule_pool > 0`.
+    pub fn pooled(&self, f: &Features, rules: &[f64]) -> Vec<f64> {
+        let n = self.intercept.len();
+        let mut p = self.probabilities(f, n);
+        if self.rule_pool > 0.0 {
+            let k = rules.len() as f64;
+            for (pc, &r) in p.iter_mut().zip(rules) {
+                let r = (r + RULE_SMOOTHING) / (1.0 + k * RULE_SMOOTHING);
+                *pc = (pc.max(1e-300).ln() + self.rule_pool * r.ln()).exp();
+            }
+            let sum: f64 = p.iter().sum();
+            p.iter_mut().for_each(|x| *x /= sum);
+        }
+        p
+    }
+
     /// Calibrated class probabilities (in the model's class order).
     pub fn probabilities(&self, f: &Features, classes: usize) -> Vec<f64> {
         let mut z: Vec<f64> = self.intercept.iter().map(|&b| b as f64).collect();
@@ -128,8 +154,9 @@ impl Model {
         text.map(|t| Model::from_json("embedded model", t).expect("embedded model is valid"))
     }
 
-    /// Calibrated probabilities indexed by [`Cause::index`].
-    pub fn predict(&self, f: &Features, variant: Variant) -> [f64; 18] {
+    /// Calibrated probabilities indexed by [`Cause::index`]; `rules` are the rule engine's
+    /// probabilities (indexed the same way), pooled in by the fused weights.
+    pub fn predict(&self, f: &Features, rules: &[f64; 18], variant: Variant) -> [f64; 18] {
         let w = match variant {
             Variant::ModelOnly => self.model_only.as_ref().unwrap_or(&self.fused),
             Variant::Fused => &self.fused,
@@ -138,7 +165,11 @@ impl Model {
             Variant::ModelOnly => std::borrow::Cow::Owned(f.without_rules()),
             Variant::Fused => std::borrow::Cow::Borrowed(f),
         };
-        let p = w.probabilities(&f, self.classes.len());
+        let rules: Vec<f64> = self.classes.iter().map(|c| rules[c.index()]).collect();
+        let p = match variant {
+            Variant::Fused => w.pooled(&f, &rules),
+            Variant::ModelOnly => w.probabilities(&f, self.classes.len()),
+        };
         let mut out = [0.0; 18];
         for (c, pc) in self.classes.iter().zip(p) {
             out[c.index()] = pc;

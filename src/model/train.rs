@@ -26,6 +26,8 @@ pub struct Sample {
     pub features: Features,
     /// Label.
     pub cause: Cause,
+    /// The rule engine's probabilities (by cause index).
+    pub rule_probs: [f64; 18],
     /// Case id it came from.
     pub case: String,
 }
@@ -62,6 +64,8 @@ pub struct TrainReport {
     pub per_class: std::collections::BTreeMap<String, usize>,
     /// Temperature of the fused weights.
     pub temperature_fused: f64,
+    /// Rule pooling exponent of the fused weights.
+    pub rule_pool: f64,
     /// Temperature of the model-only weights.
     pub temperature_model_only: f64,
     /// Validation accuracy of the fused weights (per sample).
@@ -95,6 +99,7 @@ pub fn samples(dir: &Path) -> Result<Vec<Sample>, String> {
                 .filter(|i| is_failing(i) && pod_on_object(&i.pod, &c.label.object))
                 .map(|i| Sample {
                     features: engine.features(i),
+                    rule_probs: engine.rule_probabilities(i),
                     cause,
                     case: c.id.clone(),
                 })
@@ -157,6 +162,7 @@ fn fit(
             weights,
             intercept,
             temperature: 1.0,
+            rule_pool: 0.0,
         },
     ))
 }
@@ -167,10 +173,19 @@ fn round(x: f64) -> f32 {
     ((x * 1e5).round() / 1e5) as f32
 }
 
-/// Negative log-likelihood and accuracy of `w` on `samples` at temperature `t`.
-fn nll(w: &Weights, classes: &[Cause], samples: &[Sample], rules: bool, t: f64) -> (f64, f64) {
+/// Negative log-likelihood and accuracy of `w` on `samples` at temperature `t` and rule
+/// pooling exponent `pool`.
+fn nll(
+    w: &Weights,
+    classes: &[Cause],
+    samples: &[Sample],
+    rules: bool,
+    t: f64,
+    pool: f64,
+) -> (f64, f64) {
     let mut w = w.clone();
     w.temperature = t;
+    w.rule_pool = pool;
     let mut loss = 0.0;
     let mut right = 0usize;
     for s in samples {
@@ -179,7 +194,8 @@ fn nll(w: &Weights, classes: &[Cause], samples: &[Sample], rules: bool, t: f64) 
         } else {
             s.features.without_rules()
         };
-        let p = w.probabilities(&f, classes.len());
+        let rp: Vec<f64> = classes.iter().map(|c| s.rule_probs[c.index()]).collect();
+        let p = w.pooled(&f, &rp);
         let k = classes.iter().position(|&c| c == s.cause);
         loss -= k.map_or(1e-6f64.ln(), |k| p[k].max(1e-6).ln());
         let best = (0..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b]));
@@ -189,16 +205,24 @@ fn nll(w: &Weights, classes: &[Cause], samples: &[Sample], rules: bool, t: f64) 
     (loss / n, right as f64 / n)
 }
 
-fn temperature(w: &Weights, classes: &[Cause], val: &[Sample], rules: bool) -> f64 {
-    let mut best = (f64::INFINITY, 1.0);
-    for k in 0..=60 {
-        let t = 0.2 * (25f64).powf(k as f64 / 60.0); // 0.2 … 5.0, log-spaced
-        let (l, _) = nll(w, classes, val, rules, t);
-        if l < best.0 {
-            best = (l, t);
+/// Fit the temperature (and, for fused weights, the rule pooling exponent) on validation.
+fn calibrate(w: &Weights, classes: &[Cause], val: &[Sample], rules: bool) -> (f64, f64) {
+    let pools: &[f64] = if rules {
+        &[0.5, 0.75, 1.0, 1.5, 2.0]
+    } else {
+        &[0.0]
+    };
+    let mut best = (f64::INFINITY, 1.0, 0.0);
+    for &pool in pools {
+        for k in 0..=40 {
+            let t = 0.2 * (25f64).powf(k as f64 / 40.0); // 0.2 … 5.0, log-spaced
+            let (l, _) = nll(w, classes, val, rules, t, pool);
+            if l < best.0 {
+                best = (l, t, pool);
+            }
         }
     }
-    best.1
+    (best.1, best.2)
 }
 
 /// Train on `corpus/train`, calibrate on `corpus/validation`.
@@ -208,13 +232,20 @@ pub fn train(corpus: &Path, opts: &TrainOptions) -> Result<(Model, TrainReport),
     let val = samples(&corpus.join("validation"))?;
     shuffle(&mut tr, opts.seed);
     let (classes, mut fused) = fit(&tr, true, opts)?;
-    fused.temperature = temperature(&fused, &classes, &val, true);
+    (fused.temperature, fused.rule_pool) = calibrate(&fused, &classes, &val, true);
     let (classes2, mut only) = fit(&tr, false, opts)?;
     if classes2 != classes {
         return Err("internal error: class sets differ between weight sets".into());
     }
-    only.temperature = temperature(&only, &classes, &val, false);
-    let (_, acc) = nll(&fused, &classes, &val, true, fused.temperature);
+    only.temperature = calibrate(&only, &classes, &val, false).0;
+    let (_, acc) = nll(
+        &fused,
+        &classes,
+        &val,
+        true,
+        fused.temperature,
+        fused.rule_pool,
+    );
     let mut per_class = std::collections::BTreeMap::new();
     for s in &tr {
         *per_class.entry(s.cause.id().to_string()).or_insert(0) += 1;
@@ -224,6 +255,7 @@ pub fn train(corpus: &Path, opts: &TrainOptions) -> Result<(Model, TrainReport),
         validation_samples: val.len(),
         per_class,
         temperature_fused: fused.temperature,
+        rule_pool: fused.rule_pool,
         temperature_model_only: only.temperature,
         validation_accuracy_fused: acc,
         seconds: started.elapsed().as_secs_f64(),
