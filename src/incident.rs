@@ -188,6 +188,10 @@ pub struct LogScan {
     /// The first line (decoded, shortened): a container's instances share their start-up
     /// banner, which lets an unidentified log join its sibling.
     pub first_line: Option<String>,
+    /// Lines longer than [`MAX_LINE`](crate::scan::MAX_LINE): only their start was searched.
+    pub long_lines: u64,
+    /// The first such line's number.
+    pub first_long_line: Option<u64>,
 }
 
 /// How many lines of a log's end are kept as the crash window.

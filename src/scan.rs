@@ -63,6 +63,11 @@ pub fn is_cri_line(line: &[u8]) -> bool {
         && matches!(tag.first(), Some(b'P') | Some(b'F'))
 }
 
+/// Whether a raw CRI line is a partial (`P`) fragment.
+fn is_cri_partial(line: &[u8]) -> bool {
+    is_cri_line(line) && line.splitn(4, |&b| b == b' ').nth(2) == Some(b"P")
+}
+
 /// Decode one raw line: returns the message bytes and whether it is a CRI partial line.
 fn decode(format: LogFormat, raw: &[u8]) -> (std::borrow::Cow<'_, [u8]>, bool) {
     use std::borrow::Cow;
@@ -119,6 +124,8 @@ pub struct LogScanner<'a> {
     bytes: u64,
     carry: Vec<u8>,
     skipping_long_line: bool,
+    long_lines: u64,
+    first_long_line: Option<u64>,
     hits: HashMap<usize, HitState>,
     tail: VecDeque<(u64, Vec<u8>)>,
     first: Option<Vec<u8>>,
@@ -137,6 +144,8 @@ impl<'a> LogScanner<'a> {
             bytes: 0,
             carry: Vec::new(),
             skipping_long_line: false,
+            long_lines: 0,
+            first_long_line: None,
             hits: HashMap::new(),
             tail: VecDeque::with_capacity(TAIL_LINES + 1),
             first: None,
@@ -204,6 +213,8 @@ impl<'a> LogScanner<'a> {
         self.carry.extend_from_slice(&data[..data.len().min(room)]);
         if data.len() > room {
             self.skipping_long_line = true;
+            self.long_lines += 1;
+            self.first_long_line.get_or_insert(self.lines + 1);
         }
     }
 
@@ -227,8 +238,23 @@ impl<'a> LogScanner<'a> {
             let Some(k) = self.set.find_keyword(region, pos) else {
                 break;
             };
-            let start = memrchr(b'\n', &region[..k]).map_or(0, |i| i + 1);
-            let end = memchr(b'\n', &region[k..]).map_or(region.len(), |i| k + i);
+            let mut start = memrchr(b'\n', &region[..k]).map_or(0, |i| i + 1);
+            let mut end = memchr(b'\n', &region[k..]).map_or(region.len(), |i| k + i);
+            if self.format == Some(LogFormat::Cri) {
+                // A CRI message split into `P` fragments is matched whole.
+                while start > pos {
+                    let prev = memrchr(b'\n', &region[..start - 1]).map_or(0, |i| i + 1);
+                    if prev < pos || !is_cri_partial(&region[prev..start - 1]) {
+                        break;
+                    }
+                    start = prev;
+                }
+                let mut last = memrchr(b'\n', &region[start..end]).map_or(start, |i| start + i + 1);
+                while end < region.len() && is_cri_partial(&region[last..end]) {
+                    last = end + 1;
+                    end = memchr(b'\n', &region[last..]).map_or(region.len(), |i| last + i);
+                }
+            }
             counted += count_lines(&region[counted_pos..start]);
             counted_pos = start;
             self.confirm(&region[start..end], base + counted + 1);
@@ -277,7 +303,17 @@ impl<'a> LogScanner<'a> {
 
     fn confirm(&mut self, raw: &[u8], line_no: u64) {
         self.ensure_format(raw);
-        let (text, _) = decode(self.format.unwrap_or(LogFormat::Plain), raw);
+        let format = self.format.unwrap_or(LogFormat::Plain);
+        let text = if memchr(b'\n', raw).is_some() {
+            // Joined CRI fragments.
+            let mut joined = Vec::with_capacity(raw.len());
+            for piece in raw.split(|&b| b == b'\n') {
+                joined.extend_from_slice(&decode(format, piece).0);
+            }
+            std::borrow::Cow::Owned(joined)
+        } else {
+            decode(format, raw).0
+        };
         let hits = &mut self.hits;
         self.set.for_each_match(&text, SourceKind::Log, |rule| {
             let h = hits.entry(rule).or_insert(HitState {
@@ -345,6 +381,8 @@ impl<'a> LogScanner<'a> {
             clip(&String::from_utf8_lossy(&text), MAX_EVIDENCE_LEN)
         });
         LogScan {
+            long_lines: self.long_lines,
+            first_long_line: self.first_long_line,
             first_line,
             source: self.source,
             previous: self.previous,
@@ -439,6 +477,21 @@ rules:
             "a match split across P/F lines is not seen by the search"
         );
         assert_eq!(s.hits[0].line.text, "dial tcp: connect: connection refused");
+    }
+
+    #[test]
+    fn cri_fragments_around_a_keyword_are_matched_whole() {
+        let set = set();
+        let data = b"2026-01-01T00:00:00.1Z stdout F starting\n\
+2026-01-01T00:00:01.1Z stderr P Exception in thread main java.lang.OutOfMemoryError: \n\
+2026-01-01T00:00:01.2Z stderr F Java heap space\n";
+        let s = scan(&set, data, 1 << 16);
+        assert_eq!(s.hits.len(), 1);
+        assert_eq!(s.hits[0].line.line, 2);
+        assert_eq!(
+            s.hits[0].captures,
+            vec![("what".to_string(), "Java heap space".to_string())]
+        );
     }
 
     #[test]

@@ -240,6 +240,16 @@ fn read_any_named(
                 .previous(id.previous)
                 .restart(id.restart);
             let (scan, err) = scanner.scan_reader(reader);
+            if let Some(n) = scan.first_long_line {
+                errs.push(InputError::new(
+                    display,
+                    format!(
+                        "line {n} is longer than {} MiB: only its start was searched ({} such line(s)); the rest of the file was analysed",
+                        crate::scan::MAX_LINE >> 20,
+                        scan.long_lines
+                    ),
+                ));
+            }
             if let Some(e) = err {
                 errs.push(InputError::new(
                     display,
