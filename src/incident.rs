@@ -221,6 +221,8 @@ pub struct Incident {
     pub pod_message: Option<String>,
     /// The pod's restart policy (`Always` when unknown and owned by a controller).
     pub restart_policy: Option<String>,
+    /// Seconds since the last restart, from `kubectl get pods` (`4 (23s ago)`).
+    pub last_restart_secs: Option<u64>,
     /// Events about this container or its pod.
     pub events: Vec<EventRecord>,
     /// Scanned logs of this container.

@@ -198,8 +198,15 @@ pub fn is_failing(incident: &Incident) -> bool {
                         || restarts > 0
                         || t.reason.as_deref() == Some("OOMKilled")
                 }
+                // Running again after a crash: failing while the back-off has not reset
+                // (10 minutes of healthy running), when the export says how long ago it was.
                 Some(ContainerState::Running { .. }) => {
-                    restarts > 0 && (st.ready != Some(true) || troubling_events)
+                    restarts > 0
+                        && (st.ready != Some(true)
+                            || troubling_events
+                            || incident
+                                .last_restart_secs
+                                .is_some_and(|s| s < backoff::RESET_AFTER_SECS))
                 }
                 None => {
                     troubling_events

@@ -35,6 +35,8 @@ pub(crate) struct PodRow {
     pub ready: Option<(u32, u32)>,
     pub status: String,
     pub restarts: Option<u32>,
+    /// `4 (23s ago)` → 23.
+    pub last_restart_secs: Option<u64>,
     pub source: crate::incident::Location,
 }
 

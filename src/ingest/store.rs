@@ -406,6 +406,7 @@ fn build(pod: Pod, out: &mut Vec<Incident>) {
         pod_reason: pod.reason.clone(),
         pod_message: pod.message.clone(),
         restart_policy: pod.restart_policy.clone(),
+        last_restart_secs: pod.row.as_ref().and_then(|r| r.last_restart_secs),
         events: Vec::new(),
         logs: Vec::new(),
     };

@@ -126,6 +126,28 @@ pub(crate) fn is_describe(text: &str) -> bool {
         && text.lines().take(40).any(|l| l.starts_with("Namespace:"))
 }
 
+/// kubectl's short ages (`23s`, `4m56s`, `5d1h`, `2y`) in seconds.
+pub(crate) fn kubectl_age_secs(s: &str) -> Option<u64> {
+    let (mut total, mut num) = (0u64, String::new());
+    for ch in s.trim().chars() {
+        if ch.is_ascii_digit() {
+            num.push(ch);
+            continue;
+        }
+        let unit = match ch {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            'y' => 365 * 86400,
+            _ => return None,
+        };
+        total += num.parse::<u64>().ok()? * unit;
+        num.clear();
+    }
+    num.is_empty().then_some(total)
+}
+
 /// `14s (x2 over 28s)` → (`14s`, 2).
 fn age_and_count(s: &str) -> (String, u32) {
     if let Some(i) = s.find("(x") {
@@ -220,16 +242,22 @@ pub(crate) fn pods_table(text: &str, file: &str, out: &mut Vec<Artifact>) {
             let (a, b) = r.split_once('/')?;
             Some((a.parse().ok()?, b.parse().ok()?))
         });
-        let restarts = c
-            .get(line, "RESTARTS")
-            .and_then(|r| r.split_whitespace().next())
+        let restarts_cell = c.get(line, "RESTARTS").unwrap_or("");
+        let restarts = restarts_cell
+            .split_whitespace()
+            .next()
             .and_then(|r| r.parse().ok());
+        let last_restart_secs = restarts_cell
+            .split_once('(')
+            .and_then(|(_, r)| r.strip_suffix(" ago)"))
+            .and_then(kubectl_age_secs);
         out.push(Artifact::Row(PodRow {
             namespace: c.get(line, "NAMESPACE").map(str::to_string),
             name: name.to_string(),
             ready,
             status: c.get(line, "STATUS").unwrap_or("").to_string(),
             restarts,
+            last_restart_secs,
             source: Location::new(file, i as u64 + 1),
         }));
     }
@@ -603,6 +631,14 @@ fn describe_container_line(st: &mut DescribeState<'_>, line: &str, ind: usize, l
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kubectl_ages() {
+        assert_eq!(kubectl_age_secs("23s"), Some(23));
+        assert_eq!(kubectl_age_secs("4m56s"), Some(296));
+        assert_eq!(kubectl_age_secs("5d1h"), Some(5 * 86400 + 3600));
+        assert_eq!(kubectl_age_secs("soon"), None);
+    }
 
     #[test]
     fn age_counts() {
