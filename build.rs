@@ -1,4 +1,4 @@
-//! Embeds every `patterns/*.yaml` pack into the library as the default pattern set.
+//! Embeds every `patterns/*.yaml` pack (the default pattern set) and the trained model.
 
 use std::{env, fs, path::Path};
 
@@ -20,6 +20,16 @@ fn main() {
         ));
     }
     out.push(']');
-    let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("embedded_packs.rs");
-    fs::write(dest, out).unwrap();
+    let out_dir = env::var("OUT_DIR").unwrap();
+    fs::write(Path::new(&out_dir).join("embedded_packs.rs"), out).unwrap();
+
+    // The trained model ships inside the binary when `models/podmortem.json` exists.
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/podmortem.json");
+    println!("cargo:rerun-if-changed={}", model.display());
+    let code = if model.exists() {
+        format!("Some(include_str!({:?}))", model.display().to_string())
+    } else {
+        "None".to_string()
+    };
+    fs::write(Path::new(&out_dir).join("embedded_model.rs"), code).unwrap();
 }

@@ -230,7 +230,7 @@ def load_templates():
 class Picker:
     """Random choices that hold out part of every variant list.
 
-    In a list of three or more variants, entries whose index % 4 == 3 are
+    In a list of four or more variants, entries whose index % 4 == 3 are
     reserved for validation/test: train never sees them, validation/test
     draw them half of the time.  This makes the held-out splits measure
     generalisation to unseen phrasings, app names and namespaces.
@@ -244,7 +244,7 @@ class Picker:
         seq = list(seq)
         if not seq:
             raise ValueError("empty choice")
-        if hold and len(seq) >= 3:
+        if hold and len(seq) >= 4:
             train = [x for i, x in enumerate(seq) if i % 4 != 3]
             held = [x for i, x in enumerate(seq) if i % 4 == 3]
             if self.split == "train":
@@ -303,7 +303,26 @@ def snake(name):
 #   {key} from the case context, {=int:1-9} {=hex:8} {=ip} {=pick:a|b} {=uuid}
 #   {=float:0.1-2.5} {=alnum:5} {=ms} random values
 # ---------------------------------------------------------------------------
-PH_RE = re.compile(r"\{(=?[A-Za-z_][A-Za-z0-9_.]*)(?::([^{}]*))?\}")
+TIME_GENS = ("clf", "iso", "epoch", "epoch_ms", "hms", "date", "nginxts", "rfc1123", "pyts", "nano")
+TIME_MARK = re.compile("\x01(\\w+)\x02")
+
+
+def time_gen(g, t):
+    d = dt_of(t)
+    return {"clf": lambda: d.strftime("%d/%b/%Y:%H:%M:%S +0000"), "iso": lambda: rfc3339_milli(t),
+            "nano": lambda: rfc3339_nano(t), "epoch": lambda: "%.3f" % (t / NS), "epoch_ms": lambda: str(t // 1_000_000),
+            "hms": lambda: d.strftime("%H:%M:%S"), "date": lambda: d.strftime("%Y-%m-%d"),
+            "nginxts": lambda: d.strftime("%Y/%m/%d %H:%M:%S"), "rfc1123": lambda: d.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+            "pyts": lambda: d.strftime("%Y-%m-%d %H:%M:%S") + ",%03d" % ((t % NS) // 1_000_000)}[g]()
+
+
+def resolve_times(text, t):
+    if "\x01" not in text:
+        return text
+    return TIME_MARK.sub(lambda m: time_gen(m.group(1), t), text)
+
+
+PH_RE = re.compile(r"(?<![$%])\{(=?[A-Za-z_][A-Za-z0-9_.]*)(?::([^{}]*))?\}")
 
 
 def expand(s: str, ctx: dict, rng: random.Random) -> str:
@@ -331,6 +350,34 @@ def expand(s: str, ctx: dict, rng: random.Random) -> str:
                 return str(rng.choice([rng.randint(1, 40), rng.randint(20, 300), rng.randint(100, 1800)]))
             if g == "pid":
                 return str(rng.randint(7, 480))
+            if g == "lit":
+                return arg.replace("[", "{").replace("]", "}")
+            if g in TIME_GENS:
+                # resolved when the entry is rendered at its final (absolute) time
+                return "\x01%s\x02" % g
+            t = ctx.get("_t")
+            if t is not None and g in TIME_GENS:
+                d = dt_of(t)
+                if g == "clf":
+                    return d.strftime("%d/%b/%Y:%H:%M:%S +0000")
+                if g == "iso":
+                    return rfc3339_milli(t)
+                if g == "nano":
+                    return rfc3339_nano(t)
+                if g == "epoch":
+                    return "%.3f" % (t / NS)
+                if g == "epoch_ms":
+                    return str(t // 1_000_000)
+                if g == "hms":
+                    return d.strftime("%H:%M:%S")
+                if g == "date":
+                    return d.strftime("%Y-%m-%d")
+                if g == "nginxts":
+                    return d.strftime("%Y/%m/%d %H:%M:%S")
+                if g == "rfc1123":
+                    return d.strftime("%a, %d %b %Y %H:%M:%S GMT")
+                if g == "pyts":
+                    return d.strftime("%Y-%m-%d %H:%M:%S") + ",%03d" % ((t % NS) // 1_000_000)
             raise KeyError("unknown generator %s" % g)
         if arg is not None:
             # JSON-ish text like {"a":1} never matches; "{key:x}" is not supported
@@ -401,6 +448,7 @@ def run_block(block: str, ctx: dict, rng: random.Random, t0: int, thread=None):
                 continue
             c2 = dict(ctx)
             c2["attempt"] = attempt
+            c2["_t"] = t
             if line.startswith("~"):
                 spec = line[1:].strip()
                 if "-" in spec:
@@ -410,7 +458,7 @@ def run_block(block: str, ctx: dict, rng: random.Random, t0: int, thread=None):
                     t += int(float(spec) * NS)
                 continue
             if line.startswith(">"):
-                txt = expand(line[2:] if line.startswith("> ") else line[1:], c2, rng)
+                txt = expand(line[2:] if line.startswith("> ") else line[1:], c2, rng).replace("\\t", "\t")
                 if entries and entries[-1]["kind"] == "rec":
                     entries[-1]["cont"].append(txt)
                 else:
@@ -420,7 +468,8 @@ def run_block(block: str, ctx: dict, rng: random.Random, t0: int, thread=None):
                 stream = "stderr" if line[0] == "|" else "stdout"
                 txt = line[2:] if len(line) > 1 and line[1] == " " else line[1:]
                 step()
-                entries.append({"kind": "raw", "t": t, "stream": stream, "text": expand(txt, c2, rng)})
+                c2["_t"] = t
+                entries.append({"kind": "raw", "t": t, "stream": stream, "text": expand(txt, c2, rng).replace("\\t", "\t")})
                 continue
             m = LINE_RE.match(line)
             if not m:
@@ -428,6 +477,7 @@ def run_block(block: str, ctx: dict, rng: random.Random, t0: int, thread=None):
             level, logger, rest = m.group(1), m.group(2), m.group(3)
             msg, _, fpart = rest.partition(" || ")
             step()
+            c2["_t"] = t
             fields = parse_fields(expand(fpart, c2, rng)) if fpart else []
             entries.append({"kind": "rec", "t": t, "level": level,
                             "logger": expand(logger, c2, rng) if logger else None,
@@ -717,8 +767,11 @@ def st_rails(rec, sc):
     t = rec["t"]
     d = dt_of(t)
     lvl = {"T": "DEBUG", "D": "DEBUG", "I": "INFO", "W": "WARN", "E": "ERROR", "F": "FATAL"}[rec["level"]]
-    s = "%s, [%s.%06d #%d] %5s -- %s: %s" % (lvl[0], d.strftime("%Y-%m-%dT%H:%M:%S"), (t % NS) // 1000, sc.pid, lvl,
-                                             rec["logger"] or "", rec["msg"])
+    lg = rec["logger"] or ""
+    if lg.startswith("["):
+        s = "%s, [%s.%06d #%d] %5s -- : %s %s" % (lvl[0], d.strftime("%Y-%m-%dT%H:%M:%S"), (t % NS) // 1000, sc.pid, lvl, lg, rec["msg"])
+    else:
+        s = "%s, [%s.%06d #%d] %5s -- %s: %s" % (lvl[0], d.strftime("%Y-%m-%dT%H:%M:%S"), (t % NS) // 1000, sc.pid, lvl, lg, rec["msg"])
     return _plain_with_cont(s, rec)
 
 
@@ -890,7 +943,10 @@ def st_envoy(rec, sc):
     if rec["logger"] == "access":
         return [("stdout", rec["msg"])]
     lvl = {"T": "trace", "D": "debug", "I": "info", "W": "warning", "E": "error", "F": "critical"}[rec["level"]]
-    s = "%s\t%s\t%s\t%s" % (rfc3339_micro(t), lvl, "envoy main", rec["msg"])
+    if rec["logger"]:
+        s = "%s\t%s\t%s\t%s" % (rfc3339_micro(t), lvl, rec["logger"], rec["msg"])
+    else:
+        s = "%s\t%s\t%s" % (rfc3339_micro(t), lvl, rec["msg"])
     return _plain_with_cont(s, rec, "stderr")
 
 
@@ -927,12 +983,17 @@ def render_entries(entries, style, ctx, rng):
     fn = STYLES[style]
     out = []
     for e in entries:
-        if e["kind"] == "raw":
-            out.append((e["t"], e["stream"], e["text"]))
-            continue
         t = e["t"]
+        if e["kind"] == "raw":
+            out.append((t, e["stream"], resolve_times(e["text"], t)))
+            continue
+        e = dict(e, msg=resolve_times(e["msg"], t), cont=[resolve_times(c, t) for c in e["cont"]],
+                 fields=[(k, resolve_times(v, t)) for k, v in e["fields"]])
+        off = 0
         for k, (stream, text) in enumerate(fn(e, sc)):
-            out.append((t + k * rng.randint(1_000, 60_000), stream, text))
+            if k:
+                off += rng.randint(1_000, 60_000)
+            out.append((t + off, stream, text))
     return out
 
 
@@ -1287,9 +1348,10 @@ def render_describe(pod, events, now, style):
            "node.kubernetes.io/unreachable:NoExecute op=Exists for 300s"]
     L.append("Tolerations:\t%s" % tol[0])
     L.append("\t%s" % tol[1])
-    head = tabwrite(L, 0, 2)
     if not events:
-        return head + tabwrite(["Events:\t<none>"], 0, 2)
+        L.append("Events:\t<none>")
+        return tabwrite(L, 0, 2)
+    head = tabwrite(L, 0, 2)
     E = ["Events:", "  Type\tReason\tAge\tFrom\tMessage", "  ----\t------\t----\t----\t-------"]
     for e in sorted(events, key=ev_sort_key):
         E.append("  %s\t%s\t%s\t%s\t%s" % (e.type, e.reason, _event_interval(e, now), e.component, e.message.strip()))
@@ -1320,8 +1382,25 @@ def render_pods_json(pods, indent=4, list_kind="List", with_kind=True):
     return json.dumps(doc, indent=indent, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-class _Dumper(yaml.SafeDumper):
-    pass
+class _Emitter(yaml.emitter.Emitter):
+    """kubectl (go-yaml) quotes with double quotes where PyYAML would use single quotes."""
+
+    def choose_scalar_style(self):
+        style = super().choose_scalar_style()
+        return '"' if style == "'" else style
+
+
+class _Dumper(_Emitter, yaml.serializer.Serializer, yaml.representer.SafeRepresenter, yaml.resolver.Resolver):
+    def __init__(self, stream, default_style=None, default_flow_style=False, canonical=None, indent=None, width=None,
+                 allow_unicode=None, line_break=None, encoding=None, explicit_start=None, explicit_end=None,
+                 version=None, tags=None, sort_keys=True):
+        _Emitter.__init__(self, stream, canonical=canonical, indent=indent, width=width, allow_unicode=allow_unicode,
+                          line_break=line_break)
+        yaml.serializer.Serializer.__init__(self, encoding=encoding, explicit_start=explicit_start,
+                                            explicit_end=explicit_end, version=version, tags=tags)
+        yaml.representer.SafeRepresenter.__init__(self, default_style=default_style,
+                                                  default_flow_style=default_flow_style, sort_keys=sort_keys)
+        yaml.resolver.Resolver.__init__(self)
 
 
 def _str_rep(dumper, data):
@@ -1491,7 +1570,18 @@ def render_plain(lines, timestamps=False):
 def parse_pool(block):
     """Split a DSL block into entries (a record line plus its '>' continuations)."""
     out = []
-    for ln in (block or "").rstrip("\n").split("\n"):
+    lines = (block or "").rstrip("\n").split("\n")
+    if any(ln.strip() == "---" for ln in lines):
+        cur = []
+        for ln in lines + ["---"]:
+            if ln.strip() == "---":
+                if cur:
+                    out.append("\n".join(cur))
+                cur = []
+            elif ln.strip():
+                cur.append(ln)
+        return out
+    for ln in lines:
         if not ln.strip():
             continue
         if ln.startswith(">") and out:
@@ -1506,6 +1596,60 @@ DEP_PORTS = {"postgres": 5432, "mysql": 3306, "mongodb": 27017, "redis": 6379, "
              "nats": 4222, "memcached": 11211, "etcd": 2379, "zookeeper": 2181, "apiserver": 443}
 DEP_ECO = {"postgres": "postgres", "mysql": "mysql", "mongodb": "mongodb", "redis": "redis", "kafka": "kafka",
            "rabbitmq": "rabbitmq", "elasticsearch": "elasticsearch"}
+
+
+DEP_ENV = {
+    "postgres": [("DATABASE_URL", "postgres://{dep_user}@{dep_host}:{dep_port}/{dep_name}"), ("DB_HOST", "{dep_host}"),
+                 ("SPRING_DATASOURCE_URL", "jdbc:postgresql://{dep_host}:{dep_port}/{dep_name}"), ("PGHOST", "{dep_host}")],
+    "mysql": [("DATABASE_URL", "mysql://{dep_user}@{dep_host}:{dep_port}/{dep_name}"), ("DB_HOST", "{dep_host}"),
+              ("SPRING_DATASOURCE_URL", "jdbc:mysql://{dep_host}:{dep_port}/{dep_name}"), ("MYSQL_HOST", "{dep_host}")],
+    "mongodb": [("MONGODB_URI", "mongodb://{dep_host}:{dep_port}/{dep_name}"), ("MONGO_URL", "mongodb://{dep_host}:{dep_port}")],
+    "redis": [("REDIS_URL", "redis://{dep_host}:{dep_port}/0"), ("REDIS_HOST", "{dep_host}"), ("REDIS_ADDR", "{dep_host}:{dep_port}")],
+    "kafka": [("KAFKA_BOOTSTRAP_SERVERS", "{dep_host}:{dep_port}"), ("KAFKA_BROKERS", "{dep_host}:{dep_port}")],
+    "rabbitmq": [("AMQP_URL", "amqp://{dep_user}@{dep_host}:{dep_port}/"), ("RABBITMQ_HOST", "{dep_host}"),
+                 ("CELERY_BROKER_URL", "amqp://{dep_user}@{dep_host}:{dep_port}//")],
+    "elasticsearch": [("ELASTICSEARCH_URL", "http://{dep_host}:{dep_port}"), ("ES_HOSTS", "{dep_host}:{dep_port}")],
+    "http": [("UPSTREAM_URL", "http://{dep_host}:{dep_port}"), ("API_BASE_URL", "http://{dep_host}:{dep_port}/api")],
+    "grpc": [("UPSTREAM_ADDR", "{dep_host}:{dep_port}"), ("GRPC_TARGET", "dns:///{dep_host}:{dep_port}")],
+    "s3": [("S3_ENDPOINT", "https://{dep_host}"), ("AWS_S3_ENDPOINT", "https://{dep_host}")],
+    "vault": [("VAULT_ADDR", "https://{dep_host}:8200")],
+    "nats": [("NATS_URL", "nats://{dep_host}:4222")],
+    "zookeeper": [("KAFKA_ZOOKEEPER_CONNECT", "{dep_host}:2181"), ("KAFKA_CFG_ZOOKEEPER_CONNECT", "{dep_host}:2181")],
+    "smtp": [("SMTP_HOST", "{dep_host}")],
+    "ldap": [("LDAP_URL", "ldaps://{dep_host}:636")],
+    "memcached": [("MEMCACHED_SERVERS", "{dep_host}:11211")],
+    "etcd": [("ETCD_ENDPOINTS", "http://{dep_host}:2379")],
+}
+ECO_WEIGHT = {"jvm": 3.0, "python": 3.0, "go": 2.5, "node": 3.0, "ruby": 1.0, "dotnet": 1.5, "php": 1.2, "nginx": 1.2,
+              "postgres": 1.5, "mysql": 1.0, "mongodb": 1.0, "redis": 1.2, "kafka": 1.0, "rabbitmq": 0.8,
+              "elasticsearch": 0.8, "operator": 1.5, "rust": 0.8, "kubectl": 0.6, "shell": 1.0}
+
+
+def pick_eco(case, ecos):
+    seen = []
+    for e in ecos:
+        if e not in seen:
+            seen.append(e)
+    return case.pk.weighted([(e, ECO_WEIGHT.get(e, 1.0)) for e in seen])
+
+
+def set_dep_env(cont, ctx, rng, replace=False):
+    """Point one env var of the container at its backend (host names matter for DNS diagnoses)."""
+    opts = DEP_ENV.get(ctx.get("dep_kind"))
+    if not opts:
+        return
+    env = cont.setdefault("env", [])
+    if cont.get("_dep_env"):
+        env[:] = [e for e in env if e["name"] != cont["_dep_env"]]
+    elif replace:
+        return
+    eco = cont.get("_eco") or ""
+    opts = [o for o in opts if not o[0].startswith("SPRING_") or eco == "jvm"]
+    opts = [o for o in opts if not o[0].startswith("CELERY_") or eco == "python"]
+    name, val = rng.choice(opts)
+    env[:] = [e for e in env if e["name"] != name]
+    env.append({"name": name, "value": expand(val, ctx, rng)})
+    cont["_dep_env"] = name
 
 
 class Case:
@@ -1579,7 +1723,7 @@ class Case:
         self.registry = self.pick(N["registries"])
         self.team = self.pick(N["teams"])
         self.cluster_name = self.pick(N["clusters"])
-        self.created_style = "colon" if self.minor >= 31 else ("space" if self.minor >= 20 else "bare")
+        self.created_style = "colon" if self.minor >= 31 else "space"
         self.backoff_pod_suffix = self.minor >= 26
         self.pull_size = self.minor >= 28
         self.ready_to_start_cond = self.minor >= 29
@@ -1730,6 +1874,9 @@ class Case:
                 env.append({"name": k, "value": v})
         if env:
             c["env"] = env
+        c["_eco"] = eco_id
+        if role == "main" and E.get("deps") and self.chance(0.8):
+            set_dep_env(c, ctx, rng)
         if E.get("command") and self.chance(0.55):
             cmd = self.pick(E["command"], hold=False)
             if isinstance(cmd, dict):
@@ -1765,7 +1912,7 @@ class Case:
         mounts = []
         for m in E.get("mounts", []) or []:
             if self.chance(0.7):
-                mounts.append({"mountPath": m[0], "name": expand(m[1], ctx, rng), "_kind": m[2] if len(m) > 2 else "emptyDir"})
+                mounts.append({"mountPath": expand(m[0], ctx, rng), "name": expand(m[1], ctx, rng), "_kind": m[2] if len(m) > 2 else "emptyDir"})
         c["_mounts"] = mounts
         c["_eco"] = eco_id
         c["_style"] = self.pick(E["styles"], hold=False)
@@ -1777,7 +1924,10 @@ class Case:
         E = self.E[eco_id]
         rng = self.rng
         if name is None:
-            name = self.pick(self.N["workloads"][eco_id])
+            for _ in range(6):
+                name = self.pick(self.N["workloads"][eco_id])
+                if name not in self.used_names:
+                    break
         name = self.unique(name)
         kind = kind or E.get("kind", "Deployment")
         if kind == "Deployment" and self.chance(0.04) and eco_id not in ("postgres", "mysql", "mongodb", "kafka", "elasticsearch"):
@@ -1787,6 +1937,7 @@ class Case:
         port = rng.choice(E.get("ports", [8080])) if E.get("ports") else None
         ctx = self.make_ctx(name, eco_id, pod_name, "", port, "")
         ctx["node"] = node["name"]
+        ctx["node_ip"] = node["ip"]
         ctx["pod_ip"] = self.rand_pod_ip()
         main = self.new_container(eco_id, ctx)
         ctx["container"] = main["name"]
@@ -1825,6 +1976,11 @@ class Case:
             c["image"] = wl["containers"][0]["image"]
             c.pop("ports", None)
             c["_ctx"]["image"] = c["image"]
+            mc = self.E[wl["eco"]].get("migrate_cmd")
+            if mc:
+                c["command"] = [expand(x, ctx, self.rng) for x in mc]
+                c.pop("args", None)
+            set_dep_env(c, ctx, self.rng)
         else:
             c = self.new_container(eco_id, ctx, role="init", name=name)
         ctx["container"] = c["name"]
@@ -2079,9 +2235,10 @@ class Case:
         name = cont["name"]
         if not starts:
             return
-        first = starts[0] - rng.randint(1, 3) * NS
+        floor = created + rng.randint(1000, 2500) * 1_000_000
+        first = max(floor + NS // 2, starts[0] - rng.randint(1, 3) * NS)
         if pull_policy == "Always":
-            self.pod_ev(wl, "Pulling", 'Pulling image "%s"' % img, first - rng.randint(1, 4) * NS, starts[-1] - NS,
+            self.pod_ev(wl, "Pulling", 'Pulling image "%s"' % img, max(floor, first - rng.randint(1, 4) * NS), starts[-1] - NS,
                         len(starts), cont=name, init=init)
             for s in starts[-min(len(starts), rng.randint(1, 3)):]:
                 self.pod_ev(wl, "Pulled", self.pulled_msg(img), s - NS, cont=name, init=init)
@@ -2090,7 +2247,7 @@ class Case:
                 self.pod_ev(wl, "Pulled", 'Container image "%s" already present on machine' % img, first, starts[-1] - NS,
                             len(starts), cont=name, init=init)
             else:
-                self.pod_ev(wl, "Pulling", 'Pulling image "%s"' % img, first - rng.randint(2, 20) * NS, cont=name, init=init)
+                self.pod_ev(wl, "Pulling", 'Pulling image "%s"' % img, max(floor, first - rng.randint(2, 20) * NS), cont=name, init=init)
                 self.pod_ev(wl, "Pulled", self.pulled_msg(img), first, cont=name, init=init)
                 if len(starts) > 1:
                     self.pod_ev(wl, "Pulled", 'Container image "%s" already present on machine' % img, starts[1] - NS,
@@ -2172,16 +2329,1856 @@ class Case:
 
     def healthy_run_lines(self, cont, start, end, tail_only=False):
         if cont["_role"] == "init":
-            ents, _ = self.block(cont, self.eco_block(cont, "startup") or "I done", start)
+            ents, _ = self.block(cont, self.eco_block(cont, "migrate") or self.eco_block(cont, "startup") or "I done", start)
             return render_entries(ents, cont["_style"], cont["_ctx"], self.rng)
         ents = []
         t = start
         if not tail_only:
             e, t = self.startup_entries(cont, start)
             ents += e
-        n = self.rng.randint(3, 14)
+        n = self.rng.randint(2, 10)
         t_from = t if not tail_only else max(t, end - self.rng.randint(600, 7200) * NS)
         ents += self.noise_entries(cont, t_from, end - NS, n)
         ents.sort(key=lambda e: e["t"])
         lines = render_entries(ents, cont["_style"], cont["_ctx"], self.rng)
         return [ln for ln in lines if ln[0] < self.now]
+
+    # ---- healthy pods ----------------------------------------------------------------
+    def make_healthy(self, wl, age=None, restarts_old=False):
+        rng = self.rng
+        if restarts_old and age is None:
+            age = int(rng.uniform(1.1, 30) * 86400 * NS)
+        if age is None:
+            age = int(self.pk.weighted([(rng.uniform(40, 3600), 0.25), (rng.uniform(3600, 86400), 0.3),
+                                        (rng.uniform(86400, 86400 * 40), 0.45)]) * NS)
+        created = self.now - age
+        pod = self.build_pod(wl, created)
+        t = created + rng.randint(1, 4) * NS
+        init_st = []
+        for c in wl["init"]:
+            lines = self.healthy_run_lines(c, t, t + rng.randint(1, 20) * NS)
+            t1 = (lines[-1][0] if lines else t) + rng.randint(50, 800) * 1_000_000
+            init_st.append(self.cstatus(c, self.st_term("Completed", 0, t, t1), ready=True, started=False))
+            self.set_logs(wl, c, {0: lines}, current=0)
+            if created > self.now - 3600 * NS:
+                self.lifecycle_events(wl, created, [t], c, init=True, pull_policy=c["imagePullPolicy"])
+            t = t1 + rng.randint(1, 3) * NS
+        if init_st:
+            pod["status"]["initContainerStatuses"] = init_st
+        cst = []
+        for c in wl["containers"]:
+            restarts = 0
+            last = None
+            runs = {}
+            start = t + rng.randint(0, 2) * NS
+            prev = None
+            if restarts_old and c is wl["containers"][0]:
+                restarts = rng.choice([1, 1, 1, 2, 3])
+                # the last restart happened long ago (well past the 10 min back-off reset)
+                ft = created + int((self.now - created) * rng.uniform(0.05, 0.6))
+                reason, code, msg = self.pick(self.K["old_restart_reasons"], hold=False)
+                st0 = created + rng.randint(2, 30) * NS
+                ft = max(ft, st0 + 60 * NS)
+                last = self.st_term(reason, code, st0, ft)
+                prev_lines = self.healthy_run_lines(c, st0, ft)
+                if msg:
+                    e, _ = self.block(c, msg, ft - NS)
+                    prev_lines += render_entries(e, c["_style"], c["_ctx"], rng)
+                runs[restarts - 1] = [ln for ln in prev_lines if ln[0] <= ft]
+                prev = restarts - 1
+                start = ft + rng.randint(1, 12) * NS
+            tail = (self.now - start) > 8 * 3600 * NS and self.chance(0.5)
+            runs[restarts] = self.healthy_run_lines(c, start, self.now, tail_only=tail)
+            cst.append(self.cstatus(c, self.st_running(start), last, restarts, ready=True, started=True))
+            self.set_logs(wl, c, runs, current=restarts, previous=prev)
+            if created > self.now - 3600 * NS:
+                self.lifecycle_events(wl, created, [start], c, pull_policy=c["imagePullPolicy"])
+        pod["status"]["containerStatuses"] = cst
+        self.set_conditions(pod, created, ready=True)
+        if created > self.now - 3600 * NS:
+            self.sched_events(wl, created)
+            if wl["containers"][0].get("readinessProbe") and self.chance(0.25):
+                # a few readiness failures while warming up: normal noise
+                t0 = t + rng.randint(2, 10) * NS
+                msg = expand(self.pick(self.K["readiness_warmup"], hold=False), dict(wl["ctx"], probe_port=wl["ctx"]["port"] or 8080), rng)
+                self.pod_ev(wl, "Unhealthy", "Readiness probe failed: " + msg, t0, t0 + rng.randint(5, 30) * NS,
+                            rng.randint(1, 4), "Warning", cont=wl["containers"][0]["name"])
+        return pod
+
+    # ---- crash loops ---------------------------------------------------------------
+    def pick_restarts(self):
+        return self.pk.weighted([(1, 0.06), (2, 0.1), (3, 0.14), (4, 0.15), (5, 0.15), (6, 0.12), (7, 0.09),
+                                 (8, 0.07), (9, 0.04), (10, 0.03), (12, 0.02), (15, 0.015), (21, 0.01)])
+
+    def crashloop(self, wl, cont, run_fn, R=None, mode=None, init=False, start_event_ok=True, fail_msgs=None,
+                  fallback=False):
+        """Simulate a container restarting R times.  run_fn(attempt, partial_ns) -> dict with
+        lines (relative ns), dur, exit, reason, message."""
+        rng = self.rng
+        if R is None:
+            R = self.pick_restarts()
+        first = run_fn(0, None)
+        if mode is None:
+            # a container that dies within seconds is rarely caught running
+            p_run = 0.15 if first["dur"] > 20 * NS else (0.06 if first["dur"] > 5 * NS else 0.02)
+            mode = self.pk.weighted([("waiting", 0.87 - p_run), ("running", p_run), ("terminated", 0.13)])
+        if mode in ("running", "terminated") and R < 2:
+            R = 2
+        n_dead = R if mode == "running" else R + 1
+        runs = [first] + [run_fn(k, None) for k in range(1, n_dead)]
+        cur = None
+        if mode == "running":
+            v_max = max(int(runs[-1]["dur"] * 0.8), NS)
+            v = rng.randint(min(NS // 2, v_max), v_max)
+            cur = run_fn(R, v)
+        gaps = [0] + [int(rng.uniform(0.2, 1.8) * NS)] + [backoff_delay(k - 1) * NS + rng.randint(0, 1500) * 1_000_000 for k in range(2, R + 1)]
+        if mode == "waiting":
+            tail = int(backoff_delay(R) * rng.uniform(0.05, 0.95) * NS)
+        elif mode == "terminated":
+            tail = rng.randint(300, 4000) * 1_000_000
+        else:
+            tail = cur["dur"]
+        pre = rng.randint(1, 6) * NS + (rng.randint(1, 35) * NS if self.chance(0.4) else 0)
+        init_time = 0
+        if not init and wl["init"]:
+            init_time = rng.randint(2, 25) * NS * len(wl["init"])
+        total = pre + init_time + sum(r["dur"] for r in runs) + sum(gaps[1:n_dead]) + tail
+        if mode == "running":
+            total += gaps[R] if R < len(gaps) else 0
+        created = self.now - total
+        wl["_created"] = created
+        starts, fins = [], []
+        t = created + pre + init_time
+        for k, r in enumerate(runs):
+            if k > 0:
+                t += gaps[k]
+            starts.append(t)
+            t += r["dur"]
+            fins.append(t)
+        cur_start = None
+        if mode == "running":
+            cur_start = self.now - cur["dur"]
+        # logs
+        log_runs = {}
+        for k, r in enumerate(runs):
+            log_runs[k] = self.render_run(cont, r, starts[k])
+        if cur is not None:
+            log_runs[R] = self.render_run(cont, cur, cur_start)
+        # statuses
+        def term(k):
+            r = runs[k]
+            msg = r.get("message")
+            if fallback and not msg and log_runs[k]:
+                msg = fallback_message(log_runs[k])
+            return self.st_term(r["reason"], r["exit"], starts[k], fins[k], msg)
+
+        if mode == "waiting":
+            last = term(R)
+            bo = backoff_delay(R)
+            state = self.st_wait("CrashLoopBackOff", "back-off %s restarting failed container=%s pod=%s_%s(%s)" % (
+                go_duration(bo), cont["name"], wl["pod_name"], self.ns, wl["uid"]))
+            cs = self.cstatus(cont, state, last, R, ready=False, started=False)
+            cs["containerID"] = last["terminated"]["containerID"]
+            cur_idx, prev_idx = R, R
+        elif mode == "running":
+            last = term(R - 1)
+            cs = self.cstatus(cont, self.st_running(cur_start), last, R, ready=False, started=True)
+            cur_idx, prev_idx = R, R - 1
+        else:
+            last = term(R - 1)
+            st = term(R)
+            cs = self.cstatus(cont, st, last, R, ready=False, started=False)
+            cs["containerID"] = st["terminated"]["containerID"]
+            cur_idx, prev_idx = R, R - 1
+        self.set_logs(wl, cont, log_runs, current=cur_idx, previous=prev_idx)
+        # events
+        all_starts = starts + ([cur_start] if cur_start else [])
+        self.lifecycle_events(wl, created, all_starts, cont, init=init, pull_policy=cont["imagePullPolicy"],
+                              started=start_event_ok, fail_msgs=fail_msgs)
+        bo_first = fins[1] + rng.randint(200, 1500) * 1_000_000 if len(fins) > 1 else fins[0] + NS
+        if mode == "waiting":
+            bo_last = self.now - rng.randint(0, 9) * NS
+        else:
+            bo_last = (all_starts[-1] if mode == "running" else fins[-1]) - rng.randint(1, 3) * NS
+        if len(fins) > 1 or mode == "waiting":
+            waited = sum(backoff_delay(k) for k in range(1, R)) + backoff_delay(R) * (0.5 if mode == "waiting" else 0)
+            cnt = max(1, int(waited / rng.uniform(9, 14)) + R - 1)
+            self.pod_ev(wl, "BackOff", self.backoff_msg(wl, cont["name"]), bo_first, max(bo_first, bo_last), cnt,
+                        "Warning", cont=cont["name"], init=init)
+        return {"created": created, "starts": starts, "fins": fins, "R": R, "mode": mode, "cs": cs,
+                "cur_start": cur_start, "runs": runs}
+
+    def render_run(self, cont, run, base):
+        ents = [dict(e, t=e["t"] + base) for e in run.get("ents", [])]
+        ents.sort(key=lambda x: x["t"])
+        lines = render_entries(ents, cont["_style"], cont["_ctx"], self.rng)
+        end = base + run["dur"]
+        return [x for x in lines if x[0] <= end]
+
+    def finish_crash_pod(self, wl, crash, cont, init=False, sidecar=False):
+        """Build the pod object around a crash-looping container."""
+        rng = self.rng
+        created = crash["created"]
+        pod = self.build_pod(wl, created)
+        t = created + rng.randint(1, 5) * NS
+        if init:
+            init_st = []
+            before = True
+            for c in wl["init"]:
+                if c is cont:
+                    init_st.append(crash["cs"])
+                    before = False
+                    continue
+                if before:
+                    t1 = t + rng.randint(1, 15) * NS
+                    init_st.append(self.cstatus(c, self.st_term("Completed", 0, t, t1), ready=True, started=False))
+                    self.set_logs(wl, c, {0: self.healthy_run_lines(c, t, t1)}, current=0)
+                    t = t1
+                else:
+                    init_st.append(self.cstatus(c, self.st_wait("PodInitializing"), ready=False, started=False, cid=False))
+            pod["status"]["initContainerStatuses"] = init_st
+            pod["status"]["containerStatuses"] = [self.cstatus(c, self.st_wait("PodInitializing"), ready=False, started=False, cid=False)
+                                                  for c in wl["containers"]]
+            pod["status"]["phase"] = "Pending"
+            for c in wl["containers"]:
+                self.logs[(wl["pod_name"], c["name"])] = {
+                    "runs": {}, "current": None, "previous": None, "wl": wl, "cont": c,
+                    "error": 'container "%s" in pod "%s" is waiting to start: PodInitializing' % (c["name"], wl["pod_name"]),
+                    "prev_error": None}
+            self.set_conditions(pod, created, initialized=False, ready=False, init_unready=[cont["name"]],
+                                unready=[c["name"] for c in wl["containers"]])
+        else:
+            if wl["init"]:
+                st = []
+                for c in wl["init"]:
+                    t1 = t + rng.randint(1, 12) * NS
+                    st.append(self.cstatus(c, self.st_term("Completed", 0, t, t1), ready=True, started=False))
+                    self.set_logs(wl, c, {0: self.healthy_run_lines(c, t, t1)}, current=0)
+                    if created > self.now - 3600 * NS:
+                        self.lifecycle_events(wl, created, [t], c, init=True, pull_policy=c["imagePullPolicy"])
+                    t = t1
+                pod["status"]["initContainerStatuses"] = st
+            cst = []
+            unready = []
+            for c in wl["containers"]:
+                if c is cont:
+                    cst.append(crash["cs"])
+                    unready.append(c["name"])
+                    continue
+                start = t + rng.randint(0, 2) * NS
+                self.set_logs(wl, c, {0: self.healthy_run_lines(c, start, self.now)}, current=0)
+                cst.append(self.cstatus(c, self.st_running(start), None, 0, ready=True, started=True))
+                if created > self.now - 3600 * NS:
+                    self.lifecycle_events(wl, created, [start], c, pull_policy=c["imagePullPolicy"])
+            pod["status"]["containerStatuses"] = cst
+            self.set_conditions(pod, created, ready=False, unready=unready)
+        if created > self.now - 3600 * NS:
+            self.sched_events(wl, created)
+        return pod
+
+    # ---- generic log-crash run ---------------------------------------------------------
+    def crash_run_fn(self, cont, variant, default_at="mid", pre_extra=None, cause=None):
+        rng = self.rng
+        exits = variant.get("exit", [1])
+        if not isinstance(exits, list):
+            exits = [exits]
+        exit_code = rng.choice(exits)
+        reason = variant.get("reason") or ("Completed" if exit_code == 0 else "Error")
+        at = variant.get("at", default_at)
+        if cont["_role"] == "init":
+            at = "none"
+        distract = self.chance(0.35)
+        style_ok = variant.get("styles")
+        if style_ok:
+            cont["_style"] = rng.choice(style_ok)
+
+        def fn(attempt, partial):
+            t = 0
+            ents = []
+            if at == "none":
+                pass
+            elif at == "early":
+                e, t = self.startup_entries(cont, 0, frac=rng.uniform(0.0, 0.35))
+                ents += e
+            elif at == "mid":
+                e, t = self.startup_entries(cont, 0, frac=rng.uniform(0.35, 0.85))
+                ents += e
+            else:
+                e, t = self.startup_entries(cont, 0)
+                ents += e
+                n = rng.randint(0, 6)
+                dur_noise = rng.randint(2, 90) * NS
+                ents += self.noise_entries(cont, t, t + dur_noise, n)
+                t += dur_noise
+            if distract and at != "none":
+                e, t = self.distractor_entries(cont, t)
+                ents += e
+            if pre_extra:
+                e, t = self.block(cont, pre_extra, t + rng.randint(1, 400) * 1_000_000)
+                ents += e
+            fail_t0 = t + rng.randint(5, 900) * 1_000_000
+            if partial is not None and fail_t0 > partial:
+                ents = [x for x in ents if x["t"] < partial]
+                return {"ents": ents, "dur": partial, "exit": exit_code, "reason": reason}
+            e, t = self.block(cont, variant["log"], fail_t0, thread="main")
+            ents += e
+            ents.sort(key=lambda x: x["t"])
+            dur = (ents[-1]["t"] if ents else t) + rng.randint(20, 600) * 1_000_000
+            if partial is not None:
+                ents = [x for x in ents if x["t"] < partial]
+                dur = partial
+            return {"ents": ents, "dur": max(dur, 200_000_000), "exit": exit_code, "reason": reason,
+                    "message": None}
+        return fn
+
+    def distractor_entries(self, cont, t):
+        pool = parse_pool(self.eco_block(cont, "retry")) + parse_pool(self.eco_block(cont, "warn"))
+        if not pool:
+            return [], t
+        src = self.rng.choice(pool)
+        e, t2 = self.block(cont, src, t + self.rng.randint(10, 2000) * 1_000_000)
+        return e, t2
+
+
+def fallback_message(lines):
+    """terminationMessagePolicy: FallbackToLogsOnError -> last 80 lines / 2 KiB."""
+    tail = [x for _, _, x in lines][-80:]
+    msg = "\n".join(tail)
+    if len(msg) > 2048:
+        msg = msg[-2048:]
+    return msg
+
+
+# ---------------------------------------------------------------------------
+# cause builders
+# ---------------------------------------------------------------------------
+def pick_variant(case, tpl, detail=None, ecos=None):
+    """tpl: {eco: [variant, ...]} -> (eco, variant, variant_id)"""
+    keys = [e for e, vs in tpl.items() if (ecos is None or e in ecos) and
+            any(detail is None or v.get("detail") == detail for v in vs)]
+    if not keys:
+        raise ValueError("no variants for detail %s" % detail)
+    # weight ecosystems by sqrt(#variants) so rich ecosystems are seen more often
+    pairs = []
+    for e in keys:
+        n = sum(1 for v in tpl[e] if detail is None or v.get("detail") == detail)
+        pairs.append((e, (n ** 0.5) * ECO_WEIGHT.get(e, 1.0)))
+    eco = case.pk.weighted(pairs)
+    vs = [(i, v) for i, v in enumerate(tpl[eco]) if detail is None or v.get("detail") == detail]
+    i, v = case.pick(vs)
+    return eco, v, "%s#%d" % (eco, i)
+
+
+def apply_spec(case, wl, cont, v):
+    rng = case.rng
+    ctx = cont["_ctx"]
+    if v.get("dep"):
+        d = case.choose_dep(kind=v["dep"])
+        ctx.update(d)
+        wl["ctx"].update(d)
+        set_dep_env(cont, ctx, rng, replace=not case.chance(0.5))
+    for k, val in (v.get("ctx") or {}).items():
+        ctx[k] = expand(str(rng.choice(val) if isinstance(val, list) else val), ctx, rng)
+    spec = v.get("spec") or {}
+    if spec.get("command"):
+        cont["command"] = [expand(x, ctx, rng) for x in spec["command"]]
+        cont.pop("args", None)
+    if spec.get("args"):
+        cont["args"] = [expand(x, ctx, rng) for x in spec["args"]]
+    for ln in spec.get("env", []) or []:
+        k, _, val = ln.partition("=")
+        env = [e for e in cont.get("env", []) if e["name"] != k]
+        env.append({"name": k, "value": expand(val, ctx, rng)})
+        cont["env"] = env
+    if spec.get("arm_node"):
+        arm = [n for n in case.nodes if n["arch"] == "arm64"]
+        if not arm:
+            case.nodes[-1]["arch"] = "arm64"
+            arm = [case.nodes[-1]]
+        node = case.rng.choice(arm)
+        wl["node"] = node
+        ctx["node"] = node["name"]
+        if case.chance(0.4):
+            wl["node_selector"] = {"kubernetes.io/arch": "arm64"}
+    if spec.get("host_network"):
+        wl["host_network"] = True
+        ports = cont.get("ports") or []
+        for p in ports:
+            p["hostPort"] = p["containerPort"]
+    if spec.get("run_as_user") is not None:
+        cont["securityContext"] = {"runAsUser": spec["run_as_user"], "runAsNonRoot": True, "allowPrivilegeEscalation": False}
+    if spec.get("read_only_root"):
+        cont.setdefault("securityContext", {})["readOnlyRootFilesystem"] = True
+    for m in spec.get("mounts", []) or []:
+        path, name, kind = expand(m[0], ctx, rng), expand(m[1], ctx, rng), (m[2] if len(m) > 2 else "emptyDir")
+        cont.setdefault("_mounts", [])
+        if not any(x["mountPath"] == path for x in cont["_mounts"]):
+            cont["_mounts"].append({"mountPath": path, "name": name, "_kind": kind})
+    if spec.get("port_clash_sidecar"):
+        side = case.add_sidecar(wl, "exporter")
+        if side is not None:
+            side["ports"] = [{"containerPort": ctx["port"], "name": "metrics", "protocol": "TCP"}]
+            side["_ctx"]["port"] = ctx["port"]
+
+
+def choose_role(case, eco, v):
+    role = v.get("role") or case.E[eco].get("role") or "main"
+    return role
+
+
+def host_for_aux(case, eco):
+    """Pick an app ecosystem to host a sidecar/init culprit."""
+    return pick_eco(case, case.E["_app_ecos"])
+
+
+INIT_OK = ("dependency_unavailable", "credentials_rejected", "config_error", "tls_error")
+
+
+def make_culprit(case, eco, v, tpl_name=None):
+    role = choose_role(case, eco, v)
+    if (role == "main" and tpl_name in INIT_OK and eco in case.E["_app_ecos"] and eco not in ("nginx", "operator")
+            and case.chance(0.15)):
+        role = "init"
+    if role == "sidecar":
+        wl = case.add_workload(host_for_aux(case, eco), role="culprit")
+        cont = case.add_sidecar(wl, eco)
+        if cont is None:
+            cont = [c for c in wl["containers"] if c["_eco"] == eco][0]
+    elif role == "init":
+        if eco in case.E["_inits"]:
+            wl = case.add_workload(host_for_aux(case, eco), role="culprit")
+            cont = case.add_init(wl, eco)
+        else:
+            wl = case.add_workload(eco, role="culprit")
+            cont = case.add_init(wl, same_image=True)
+    else:
+        wl = case.add_workload(eco, role="culprit", kind=v.get("kind"))
+        cont = wl["containers"][0]
+    return wl, cont, role
+
+
+def build_logcrash(case, tpl_name, detail=None, default_at="mid", ecos=None):
+    tpl = case.T["failures"][tpl_name]
+    eco, v, vid = pick_variant(case, tpl, detail, ecos)
+    case.variant_id = "%s:%s" % (tpl_name, vid)
+    wl, cont, role = make_culprit(case, eco, v, tpl_name)
+    apply_spec(case, wl, cont, v)
+    fallback = case.mode == "status" or (case.chance(0.12) and not v.get("no_fallback"))
+    if fallback:
+        cont["terminationMessagePolicy"] = "FallbackToLogsOnError"
+    fn = case.crash_run_fn(cont, v, v.get("at", default_at))
+    fail_msgs = None
+    crash = case.crashloop(wl, cont, fn, init=(role == "init"), fallback=fallback)
+    case.finish_crash_pod(wl, crash, cont, init=(role == "init"))
+    case.signals.add("logs")
+    if fallback:
+        case.signals.add("status")
+    if v.get("status_signal") or tpl_name == "exits_immediately":
+        case.signals.add("status")
+    for s in v.get("signals", []) or []:
+        case.signals.add(s)
+    if v.get("server_log") and v.get("dep"):
+        add_dependency_workload(case, wl, cont, v)
+    return wl, cont
+
+
+def add_dependency_workload(case, wl, cont, v):
+    """Add the (healthy) datastore the culprit talks to, with companion log lines."""
+    ctx = cont["_ctx"]
+    eco = DEP_ECO.get(ctx["dep_kind"])
+    if not eco or ctx["dep_ns"] != case.ns:
+        return
+    name = ctx["dep_short"]
+    if name in case.used_names or not re.fullmatch(r"[a-z0-9-]+", name):
+        return
+    dep = case.add_workload(eco, name=name, role="dependency")
+    case.make_healthy(dep)
+    key = (dep["pod_name"], dep["containers"][0]["name"])
+    if key in case.logs and v.get("server_log"):
+        info = case.logs[key]
+        cur = info["current"]
+        lines = info["runs"].get(cur, [])
+        c0 = dep["containers"][0]
+        c0["_ctx"].update({k: ctx[k] for k in ("dep_user", "dep_name")})
+        c0["_ctx"]["client_ip"] = wl["pod_ip"]
+        t = case.now - case.rng.randint(60, 900) * NS
+        ents = []
+        for k in range(case.rng.randint(2, 5)):
+            e, t = case.block(c0, v["server_log"], t + case.rng.randint(10, 60) * NS)
+            ents += e
+        extra = render_entries(ents, c0["_style"], c0["_ctx"], case.rng)
+        info["runs"][cur] = sorted(lines + [x for x in extra if x[0] < case.now], key=lambda x: x[0])
+
+
+def build_oom(case):
+    if case.detail == "runtime_heap":
+        return build_logcrash(case, "oom_runtime_heap", default_at="late")
+    rng = case.rng
+    K = case.K["oom"]
+    variant = case.pk.weighted([(k, w) for k, w in K["variants"].items()])
+    case.variant_id = "oom:" + variant
+    if variant == "sidecar":
+        wl = case.add_workload(pick_eco(case, case.E["_app_ecos"]), role="culprit")
+        cont = case.add_sidecar(wl, case.pick(K["sidecar_ecos"], hold=False)) or wl["containers"][-1]
+    else:
+        eco = case.pick(K["ecos"], hold=False)
+        wl = case.add_workload(eco, role="culprit")
+        cont = wl["containers"][0]
+    ctx = cont["_ctx"]
+    eco = cont["_eco"]
+    mem = case.pick(K["limits"].get(eco, K["limits"]["default"]), hold=False)
+    cont["resources"] = {"limits": {"memory": mem}, "requests": {"memory": mem, "cpu": rng.choice(["100m", "250m", "500m"])}}
+    if case.chance(0.5):
+        cont["resources"]["limits"]["cpu"] = rng.choice(["500m", "1", "2"])
+    ctx["mem_limit"] = mem
+    ctx["mem_limit_mb"] = q_mem_mb(mem)
+    hint_env = K["env_hints"].get(eco)
+    if hint_env and case.chance(0.5):
+        k, _, val = case.pick(hint_env, hold=False).partition("=")
+        ctx["heap_mb"] = int(q_mem_mb(mem) * rng.choice([0.9, 1.0, 1.25, 1.5, 2.0]))
+        cont["env"] = [e for e in cont.get("env", []) if e["name"] != k] + [{"name": k, "value": expand(val, ctx, rng)}]
+    wrapper = variant == "wrapper_killed"
+    if wrapper:
+        cont["command"] = ["/bin/sh", "-c"]
+        cont["args"] = [expand(case.pick(K["wrapper_cmds"].get(eco, K["wrapper_cmds"]["default"]), hold=False), ctx, rng)]
+        ctx["cmd"] = cont["args"][0]
+    hint = case.E[eco].get("oom_hint") if case.chance(0.55) else None
+    distract = case.chance(0.4)
+    if variant == "init_sandbox":
+        return build_oom_sandbox(case, wl, cont)
+
+    def fn(attempt, partial):
+        e, t = case.startup_entries(cont, 0)
+        ents = list(e)
+        if distract:
+            d, t = case.distractor_entries(cont, t)
+            ents += d
+        dur = int(rng.choice([rng.uniform(15, 90), rng.uniform(60, 300), rng.uniform(200, 540)]) * NS)
+        ents += case.noise_entries(cont, t, t + dur, rng.randint(3, 16), warn_p=0.15)
+        t = t + dur
+        if hint:
+            h, t = case.block(cont, case.pick(parse_pool(hint), hold=False), t - rng.randint(2, 30) * NS)
+            ents += h
+        ents.sort(key=lambda x: x["t"])
+        end = max(t, ents[-1]["t"] if ents else 0) + rng.randint(50, 3000) * 1_000_000
+        if wrapper:
+            line = expand(case.pick(K["wrapper_lines"], hold=False), ctx, rng)
+            ents.append({"kind": "raw", "t": end - 1_000_000, "stream": "stderr", "text": line})
+        if partial is not None:
+            ents = [x for x in ents if x["t"] < partial]
+            end = partial
+        return {"ents": ents, "dur": end, "exit": 137, "reason": "OOMKilled", "message": None}
+
+    crash = case.crashloop(wl, cont, fn)
+    case.finish_crash_pod(wl, crash, cont)
+    case.signals.add("status")
+    if wrapper:
+        case.signals.add("logs")
+    if variant == "npd_event" or (variant != "sidecar" and case.chance(0.2)):
+        proc = K["procs"].get(eco, K["procs"]["default"])
+        proc = expand(proc, ctx, rng)
+        fins = crash["fins"]
+        mb = q_mem_mb(mem)
+        msg = ("Memory cgroup out of memory: Killed process %d (%s) total-vm:%dkB, anon-rss:%dkB, file-rss:%dkB, "
+               "shmem-rss:%dkB, UID:%d pgtables:%dkB oom_score_adj:%d") % (
+            rng.randint(2000, 400000), proc[:15], mb * 1024 * rng.randint(2, 6) + rng.randint(0, 99999),
+            mb * 1024 - rng.randint(0, 9000), rng.randint(1000, 60000), rng.randint(0, 300),
+            rng.choice([0, 999, 1000, 1001, 101]), rng.randint(600, 4000), rng.choice([984, 999, 1000, -997, 936]))
+        e = case.ev("Node", wl["node"]["name"], "OOMKilling", msg, fins[0], fins[-1], len(fins), "Warning",
+                    "kernel-monitor", wl["node"]["name"], uid=wl["node"]["name"], ns="default")
+        e.field_path = None
+        case.extra_events_ns.append(e)
+        case.signals.add("events_all")
+    return wl, cont
+
+
+def build_oom_sandbox(case, wl, cont):
+    """runc: the container init process is OOM-killed before exec (limit far too low)."""
+    rng = case.rng
+    mem = rng.choice(["4Mi", "6Mi", "8Mi", "10Mi", "12Mi"])
+    cont["resources"] = {"limits": {"memory": mem}, "requests": {"memory": mem}}
+    msg = expand(case.pick(case.K["oom"]["sandbox_msgs"]), cont["_ctx"], rng)
+
+    def fn(attempt, partial):
+        d = rng.randint(50, 400) * 1_000_000
+        return {"ents": [], "dur": d if partial is None else partial, "exit": 128, "reason": "StartError", "message": msg}
+
+    crash = case.crashloop(wl, cont, fn, mode="waiting", start_event_ok=False, fail_msgs=["Error: " + msg])
+    case.finish_crash_pod(wl, crash, cont)
+    case.signals.update(["status", "events"])
+    return wl, cont
+
+
+PROBE_OUT = {
+    "postgres": "127.0.0.1:5432 - no response",
+    "mysql": "mysqladmin: connect to server at '127.0.0.1' failed\nerror: 'Can't connect to MySQL server on '127.0.0.1:3306' (111)'\nCheck that mysqld is running and that the port is 3306.",
+    "redis": "Could not connect to Redis at 127.0.0.1:6379: Connection refused",
+    "mongodb": "MongoNetworkError: connect ECONNREFUSED 127.0.0.1:27017",
+    "rabbitmq": "Error: unable to perform an operation on node 'rabbit@localhost'. Please see diagnostics information and suggestions below.",
+}
+
+
+def build_liveness(case):
+    rng = case.rng
+    det = case.detail
+    KL = case.K["liveness"]
+    mech_list = KL[det]
+    i, mech = case.pick(list(enumerate(mech_list)))
+    case.variant_id = "liveness:%s#%d" % (det, i)
+    ecos = [e for e in KL["ecos_by_probe"][mech["probe"]]]
+    eco = pick_eco(case, ecos)
+    wl = case.add_workload(eco, role="culprit")
+    cont = wl["containers"][0]
+    ctx = cont["_ctx"]
+    port = ctx["port"] or 8080
+    if not ctx["port"]:
+        ctx["port"] = port
+        cont["ports"] = [{"containerPort": port, "name": "http", "protocol": "TCP"}]
+    E = case.E[eco]
+    path = (E.get("probe") or {}).get("liveness", "/healthz")
+    probe_port = port
+    if mech.get("port_mismatch"):
+        probe_port = rng.choice([p for p in [8080, 8081, 80, 9090, 3000, 8000, 5000, port + 1, 8443] if p != port])
+    if mech.get("wrong_path"):
+        path = case.pick(KL["wrong_paths"], hold=False)
+        if path == (E.get("probe") or {}).get("liveness"):
+            path = "/health/live"
+    ctx["probe_port"] = probe_port
+    ctx["probe_path"] = path
+    kind = mech["probe"]
+    if kind == "http":
+        pr = {"httpGet": {"path": path, "port": probe_port, "scheme": "HTTP"}}
+    elif kind == "tcp":
+        pr = {"tcpSocket": {"port": probe_port}}
+    elif kind == "exec":
+        cmdline = expand((E.get("probe") or {}).get("command", "cat /tmp/healthy"), ctx, rng)
+        pr = {"exec": {"command": cmdline.split(" ")}}
+        ctx["probe_cmd"] = cmdline
+        ctx["probe_out"] = PROBE_OUT.get(eco, "")
+    else:
+        pr = {"grpc": {"port": probe_port}}
+    if det == "startup":
+        period = rng.choice([5, 10, 10])
+        thr = rng.choice([3, 5, 6, 10, 12])
+        delay = rng.choice([0, 0, 5, 10])
+        cont["startupProbe"] = dict(pr, initialDelaySeconds=delay, periodSeconds=period, timeoutSeconds=rng.choice([1, 1, 3]),
+                                    successThreshold=1, failureThreshold=thr)
+        if case.chance(0.6):
+            cont["livenessProbe"] = dict(pr, initialDelaySeconds=0, periodSeconds=10, timeoutSeconds=1, successThreshold=1,
+                                         failureThreshold=3)
+        kill_after = delay + period * thr
+        probe_word = "Startup"
+    else:
+        period = rng.choice([5, 10, 10, 15, 20])
+        thr = rng.choice([1, 3, 3, 3, 5])
+        delay = rng.choice([0, 5, 10, 15, 30])
+        timeout = rng.choice([1, 1, 1, 2, 5])
+        cont["livenessProbe"] = dict(pr, initialDelaySeconds=delay, periodSeconds=period, timeoutSeconds=timeout,
+                                     successThreshold=1, failureThreshold=thr)
+        kill_after = delay + period * thr
+        probe_word = "Liveness"
+    if mech.get("also_readiness") and "readinessProbe" not in cont:
+        cont["readinessProbe"] = dict(pr, initialDelaySeconds=0, periodSeconds=10, timeoutSeconds=1, successThreshold=1, failureThreshold=3)
+    msg_tpl = case.pick(mech["messages"])
+    exit_choice = case.pk.weighted([(143, 0.55), (137, 0.4), (0, 0.05 if case.mode == "full" else 0.0)])
+    hang_before = mech.get("healthy_for")
+
+    def fn(attempt, partial):
+        if det == "startup":
+            slow = case.E[eco].get("slow") or ""
+            e, t = case.block(cont, slow, 0, thread="main") if slow else case.startup_entries(cont, 0, frac=0.5)
+            ents = [x for x in e]
+        else:
+            e, t = case.startup_entries(cont, 0)
+            ents = list(e)
+            extra = 0
+            if hang_before:
+                extra = rng.randint(30, 1800) * NS
+            ents += case.noise_entries(cont, t, t + kill_after * NS + extra, rng.randint(2, 10))
+            key = mech.get("logs")
+            if key:
+                blk = case.E[eco].get(key)
+                if blk:
+                    pool = parse_pool(blk)
+                    tt = t + extra
+                    for _ in range(rng.randint(1, 3)):
+                        h, tt = case.block(cont, rng.choice(pool), tt + rng.randint(1, 9) * NS)
+                        ents += h
+        t_kill = max(kill_after * NS + rng.randint(0, period) * NS, (max((x["t"] for x in ents), default=0)) + NS)
+        if hang_before and det != "startup":
+            t_kill += rng.randint(30, 600) * NS
+        ents = [x for x in ents if x["t"] < t_kill]
+        if exit_choice in (143, 0):
+            sd, t_end = case.block(cont, case.E[eco].get("shutdown") or "", t_kill + rng.randint(5, 200) * 1_000_000)
+            ents += sd
+            end = t_end + rng.randint(100, 2000) * 1_000_000
+        else:
+            sd, _ = case.block(cont, (case.E[eco].get("shutdown") or "").split("\n")[0], t_kill + rng.randint(5, 200) * 1_000_000)
+            ents += sd if case.chance(0.5) else []
+            end = t_kill + wl.get("grace", 30) * NS + rng.randint(0, 900) * 1_000_000
+        ents.sort(key=lambda x: x["t"])
+        res = {"ents": ents, "dur": end, "exit": exit_choice, "reason": "Completed" if exit_choice == 0 else "Error",
+               "message": None, "t_kill": t_kill}
+        if partial is not None:
+            res["ents"] = [x for x in ents if x["t"] < partial]
+            res["dur"] = partial
+        return res
+
+    crash = case.crashloop(wl, cont, fn)
+    case.finish_crash_pod(wl, crash, cont)
+    # probe events
+    starts = crash["starts"]
+    killed = len(starts)
+    first = starts[0] + (delay + period) * NS
+    last = starts[-1] + crash["runs"][-1]["t_kill"] - rng.randint(0, 2) * NS
+    if crash["cur_start"]:
+        last = max(last, min(case.now - NS, crash["cur_start"] + (delay + period) * NS))
+    msg = expand(msg_tpl, ctx, rng)
+    case.pod_ev(wl, "Unhealthy", "%s probe failed: %s" % (probe_word, msg), first, last, thr * killed + rng.randint(0, thr),
+                "Warning", cont=cont["name"])
+    case.pod_ev(wl, "Killing", "Container %s failed %s probe, will be restarted" % (cont["name"], probe_word.lower()),
+                starts[0] + crash["runs"][0]["t_kill"], starts[-1] + crash["runs"][-1]["t_kill"], killed, cont=cont["name"])
+    if cont.get("readinessProbe") and case.chance(0.5):
+        case.pod_ev(wl, "Unhealthy", "Readiness probe failed: %s" % msg, first - rng.randint(0, 5) * NS, last,
+                    rng.randint(killed, killed * 4), "Warning", cont=cont["name"])
+    case.signals.add("events")
+    if mech.get("log_signal"):
+        case.signals.add("logs")
+    return wl, cont
+
+
+def waiting_pod(case, wl, cont, reason, message, age, role="main", others_start=True, creating=False):
+    """A pod whose container cannot be created/started: no restarts."""
+    rng = case.rng
+    created = case.now - age
+    pod = case.build_pod(wl, created)
+    t = created + rng.randint(1, 5) * NS
+    st = pod["status"]
+    st["phase"] = "Pending"
+    waiting = case.cstatus(cont, case.st_wait(reason, message), None, 0, ready=False, started=False, cid=False)
+    init_blocked = False
+    if wl["init"]:
+        ist = []
+        for c in wl["init"]:
+            if c is cont:
+                ist.append(waiting)
+                init_blocked = True
+                continue
+            if init_blocked or creating:
+                ist.append(case.cstatus(c, case.st_wait("PodInitializing" if init_blocked else "ContainerCreating"), ready=False, started=False, cid=False))
+                continue
+            t1 = t + rng.randint(1, 10) * NS
+            ist.append(case.cstatus(c, case.st_term("Completed", 0, t, t1), ready=True, started=False))
+            case.set_logs(wl, c, {0: case.healthy_run_lines(c, t, t1)}, current=0)
+            t = t1
+        st["initContainerStatuses"] = ist
+    cst = []
+    unready = []
+    for c in wl["containers"]:
+        if c is cont:
+            cst.append(waiting)
+            unready.append(c["name"])
+        elif init_blocked:
+            cst.append(case.cstatus(c, case.st_wait("PodInitializing"), ready=False, started=False, cid=False))
+            unready.append(c["name"])
+        elif creating or not others_start:
+            cst.append(case.cstatus(c, case.st_wait("ContainerCreating"), ready=False, started=False, cid=False))
+            unready.append(c["name"])
+        else:
+            start = t + rng.randint(0, 3) * NS
+            cst.append(case.cstatus(c, case.st_running(start), None, 0, ready=True, started=True))
+            case.set_logs(wl, c, {0: case.healthy_run_lines(c, start, case.now)}, current=0)
+            case.lifecycle_events(wl, created, [start], c, pull_policy=c["imagePullPolicy"])
+            st["phase"] = "Running"
+    st["containerStatuses"] = cst
+    if creating:
+        st.pop("podIP", None)
+        st.pop("podIPs", None)
+        st["phase"] = "Pending"
+    if init_blocked:
+        case.set_conditions(pod, created, initialized=False, ready=False, init_unready=[cont["name"]],
+                            unready=unready, started_t=False if creating else None)
+    else:
+        case.set_conditions(pod, created, initialized=not creating or not wl["init"], ready=False, unready=unready,
+                            started_t=False if creating else None)
+    for c in wl["containers"] + wl["init"]:
+        key = (wl["pod_name"], c["name"])
+        if key not in case.logs:
+            w = [x for x in (st.get("containerStatuses", []) + st.get("initContainerStatuses", [])) if x["name"] == c["name"]]
+            r = (w[0]["state"].get("waiting") or {}).get("reason", "ContainerCreating") if w else "ContainerCreating"
+            if r == "ImagePullBackOff":
+                err = 'container "%s" in pod "%s" is waiting to start: trying and failing to pull image' % (c["name"], wl["pod_name"])
+            elif r == "ErrImagePull":
+                err = 'container "%s" in pod "%s" is waiting to start: image can\'t be pulled' % (c["name"], wl["pod_name"])
+            else:
+                err = 'container "%s" in pod "%s" is waiting to start: %s' % (c["name"], wl["pod_name"], r)
+            case.logs[key] = {"runs": {}, "current": None, "previous": None, "wl": wl, "cont": c, "error": err,
+                              "prev_error": 'previous terminated container "%s" in pod "%s" not found' % (c["name"], wl["pod_name"])}
+    if created > case.now - 3600 * NS:
+        case.sched_events(wl, created)
+    return pod, created
+
+
+def waiting_age(case):
+    return int(case.pk.weighted([(case.rng.uniform(45, 600), 0.5), (case.rng.uniform(600, 3600), 0.3),
+                                 (case.rng.uniform(3600, 86400 * 2), 0.2)]) * NS)
+
+
+def retry_count(age_ns, period=12.0, cap_period=300.0):
+    """Approximate number of kubelet retries (exponential back-off, capped at 5 min) in age."""
+    s = age_ns / NS
+    n, t, d = 0, 0.0, period
+    while t < s:
+        n += 1
+        t += d
+        d = min(d * 2, cap_period)
+    return max(1, n)
+
+
+def pick_role_for_waiting(case, allow_init=True, allow_side=True):
+    return case.pk.weighted([("main", 0.8), ("init", 0.1 if allow_init else 0), ("sidecar", 0.1 if allow_side else 0)])
+
+
+def make_waiting_culprit(case, role, ecos=None):
+    eco = pick_eco(case, ecos or case.E["_app_ecos"] + case.E["_db_ecos"])
+    wl = case.add_workload(eco, role="culprit")
+    if role == "init":
+        cont = wl["init"][0] if wl["init"] else case.add_init(wl)
+    elif role == "sidecar":
+        cont = case.add_sidecar(wl) or wl["containers"][0]
+        if cont is wl["containers"][0]:
+            role = "main"
+    else:
+        cont = wl["containers"][0]
+    return wl, cont, role
+
+
+def build_missing_secret(case):
+    rng = case.rng
+    KS = case.K["missing_secret"]
+    i, v = case.pick(list(enumerate(KS["variants"])))
+    case.variant_id = "missing_secret:%s" % v["id"]
+    role = pick_role_for_waiting(case, allow_side=False) if v["kind"] != "volume" else "main"
+    wl, cont, role = make_waiting_culprit(case, role)
+    ctx = cont["_ctx"]
+    sname = expand(case.pick(KS["secret_names"]), ctx, rng)
+    cmname = expand(case.pick(KS["configmap_names"]), ctx, rng)
+    key = case.pick(KS["keys"])
+    env_name = key.upper().replace("-", "_").replace(".", "_")
+    ctx.update({"secret": sname, "configmap": cmname, "key": key, "vol": ""})
+    env = cont.setdefault("env", [])
+    kind = v["kind"]
+    if kind == "env_secret":
+        env.append({"name": env_name, "valueFrom": {"secretKeyRef": {"key": key, "name": sname}}})
+    elif kind == "env_cm":
+        env.append({"name": env_name, "valueFrom": {"configMapKeyRef": {"key": key, "name": cmname}}})
+    elif kind == "envfrom_secret":
+        cont["envFrom"] = [{"secretRef": {"name": sname}}]
+    elif kind == "envfrom_cm":
+        cont["envFrom"] = [{"configMapRef": {"name": cmname}}]
+    elif kind == "volume":
+        vname = case.pick(KS["volume_names"], hold=False)
+        ctx["vol"] = vname
+        src = v["source"]
+        if src == "secret":
+            vol = {"name": vname, "secret": {"defaultMode": 420, "secretName": sname}}
+        else:
+            vol = {"name": vname, "configMap": {"defaultMode": 420, "name": cmname}}
+            if v.get("items"):
+                vol["configMap"]["items"] = [{"key": key, "path": key}]
+        wl.setdefault("_extra_volumes", []).append(vol)
+        cont.setdefault("_extra_mounts", []).append({"mountPath": expand(case.pick(KS["mount_paths"], hold=False), ctx, rng),
+                                                      "name": vname, "readOnly": True})
+    if not env:
+        cont.pop("env", None)
+    msg = expand(v["message"], ctx, rng)
+    age = waiting_age(case)
+    created = case.now - age
+    if kind == "volume":
+        pod, created = waiting_pod(case, wl, cont, "ContainerCreating", None, age, role, creating=True)
+        n = retry_count(age, 2.0, 128.0)
+        first = created + rng.randint(1, 3) * NS
+        case.pod_ev(wl, "FailedMount", "MountVolume.SetUp failed for volume \"%s\" : %s" % (ctx["vol"], msg), first,
+                    case.now - rng.randint(1, 100) * NS, n, "Warning")
+        if age > 125 * NS:
+            unattached = " ".join(sorted([ctx["vol"]] + [v2["name"] for v2 in pod["spec"]["volumes"] if v2["name"] != ctx["vol"]]))
+            m2 = "Unable to attach or mount volumes: unmounted volumes=[%s], unattached volumes=[%s]" % (ctx["vol"], unattached)
+            m2 += ", failed to process volumes=[]: timed out waiting for the condition" if case.minor >= 22 else ": timed out waiting for the condition"
+            case.pod_ev(wl, "FailedMount", m2, created + 122 * NS, case.now - rng.randint(1, 110) * NS,
+                        max(1, int(age / NS // 130)), "Warning")
+    else:
+        pod, created = waiting_pod(case, wl, cont, "CreateContainerConfigError", msg, age, role)
+        n = retry_count(age)
+        t0 = created + rng.randint(2, 6) * NS
+        last = case.now - rng.randint(1, 20) * NS
+        case.pod_ev(wl, "Pulled", 'Container image "%s" already present on machine' % cont["image"], t0,
+                    last, n, cont=cont["name"], init=(role == "init"))
+        case.pod_ev(wl, "Failed", "Error: %s" % msg, t0 + NS // 5, last + NS // 5, n, "Warning",
+                    cont=cont["name"], init=(role == "init"))
+    case.signals.update(["status", "events"] if kind != "volume" else ["events"])
+    return wl, cont
+
+
+def build_image_pull(case):
+    rng = case.rng
+    det = case.detail
+    KI = case.K["image_pull"]
+    rt = case.runtime
+    vs = [(i, v) for i, v in enumerate(KI[det]) if v.get("runtime", "any") in ("any", rt)]
+    i, v = case.pick(vs)
+    case.variant_id = "image_pull:%s#%d" % (det, i)
+    role = pick_role_for_waiting(case)
+    wl, cont, role = make_waiting_culprit(case, role)
+    ctx = cont["_ctx"]
+    img = expand(case.pick(v["images"]) if v.get("images") else case.pick(KI["images"][det]), ctx, rng)
+    cont["image"] = img
+    ctx["img"] = img
+    ref = normalize_ref(img)
+    ctx["ref"] = ref
+    host = ref.split("/")[0]
+    ctx["reg_host"] = host
+    ctx["reg_name"] = host.split(":")[0]
+    ctx["reg_port"] = host.split(":")[1] if ":" in host else "443"
+    last = ref.rsplit("/", 1)[-1]
+    repo = ref.split("/", 1)[1]
+    if ":" in last:
+        repo = repo.rsplit(":", 1)[0]
+        ctx["tag"] = last.rsplit(":", 1)[1]
+    else:
+        ctx["tag"] = "latest"
+    ctx["repo_path"] = repo
+    ctx["repo_enc"] = repo.replace("/", "%2F")
+    ctx["node_dns"] = case.pick(KI["node_dns"], hold=False)
+    ctx["reg_ip"] = "10.%d.%d.%d" % (rng.randint(0, 250), rng.randint(0, 250), rng.randint(2, 250))
+    pull_err = expand(case.pick(v["messages"]), ctx, rng)
+    age = waiting_age(case)
+    if det == "unauthorized" and case.chance(0.6):
+        wl["_pull_secret"] = case.pick(KI["pull_secrets"], hold=False)
+    if det == "invalid_reference":
+        reason = "InvalidImageName"
+        wmsg = pull_err
+    else:
+        reason = case.pk.weighted([("ImagePullBackOff", 0.65), ("ErrImagePull", 0.35)])
+        if reason == "ErrImagePull":
+            wmsg = pull_err
+        else:
+            wmsg = 'Back-off pulling image "%s"' % img
+            if case.minor >= 30:
+                wmsg += ": ErrImagePull: " + pull_err
+    pod, created = waiting_pod(case, wl, cont, reason, wmsg, age, role)
+    if wl.get("_pull_secret"):
+        pod["spec"]["imagePullSecrets"] = [{"name": wl["_pull_secret"]}]
+    init = role == "init"
+    n = retry_count(age, 15.0, 300.0)
+    t0 = created + rng.randint(1, 4) * NS
+    last = case.now - rng.randint(1, 60) * NS
+    if wl.get("_pull_secret") and case.chance(0.6):
+        case.pod_ev(wl, "FailedToRetrieveImagePullSecret",
+                    "Unable to retrieve some image pull secrets (%s); attempting to pull the image may not succeed." % wl["_pull_secret"],
+                    t0, last, n, "Warning")
+    if det == "invalid_reference":
+        case.pod_ev(wl, "InspectFailed", pull_err, t0, last, n, "Warning", cont=cont["name"], init=init)
+        case.pod_ev(wl, "Failed", "Error: InvalidImageName", t0, last, n, "Warning", cont=cont["name"], init=init)
+    else:
+        case.pod_ev(wl, "Pulling", 'Pulling image "%s"' % img, t0, last, n, cont=cont["name"], init=init)
+        fmsg = 'Failed to pull image "%s": %s' % (img, pull_err)
+        case.pod_ev(wl, "Failed", fmsg, t0 + rng.randint(1, 30) * NS, last + NS, n, "Warning", cont=cont["name"], init=init)
+        case.pod_ev(wl, "Failed", "Error: ErrImagePull", t0 + rng.randint(1, 30) * NS, last + NS, n, "Warning",
+                    cont=cont["name"], init=init)
+        m = max(1, int(age / NS / rng.uniform(12, 20)))
+        case.pod_ev(wl, "BackOff", 'Back-off pulling image "%s"' % img, t0 + 20 * NS, case.now - rng.randint(0, 12) * NS,
+                    m, cont=cont["name"], init=init)
+        case.pod_ev(wl, "Failed", "Error: ImagePullBackOff", t0 + 20 * NS, case.now - rng.randint(0, 12) * NS, m, "Warning",
+                    cont=cont["name"], init=init)
+    case.signals.add("events")
+    if reason in ("ErrImagePull", "InvalidImageName") or case.minor >= 30:
+        case.signals.add("status")
+    return wl, cont
+
+
+def normalize_ref(img):
+    s = img.strip()
+    first = s.split("/")[0]
+    if "/" not in s:
+        s = "docker.io/library/" + s
+    elif not ("." in first or ":" in first or first == "localhost"):
+        s = "docker.io/" + s
+    if ":" not in s.rsplit("/", 1)[-1] and "@" not in s:
+        s += ":latest"
+    return s
+
+
+def build_start_error(case, cause):
+    """Runtime refuses to start the process (exec not found / permission denied): StartError exit 128."""
+    rng = case.rng
+    KB = case.K["start_error"][cause]
+    i, v = case.pick(list(enumerate(KB)))
+    case.variant_id = "start_error:%s#%d" % (cause, i)
+    rt = case.runtime
+    role = pick_role_for_waiting(case, allow_side=False)
+    wl, cont, role = make_waiting_culprit(case, role, case.E["_app_ecos"])
+    ctx = cont["_ctx"]
+    cmd = expand(case.pick(v["commands"]), ctx, rng)
+    parts = cmd.split(" ")
+    cont["command"] = parts[:1]
+    if len(parts) > 1:
+        cont["args"] = parts[1:]
+    else:
+        cont.pop("args", None)
+    ctx["exe"] = parts[0]
+    if rt == "cri-o":
+        msg = expand(case.pick(v["crio"]), ctx, rng)
+        age = waiting_age(case)
+        pod, created = waiting_pod(case, wl, cont, "CreateContainerError", msg, age, role)
+        n = retry_count(age)
+        t0 = created + rng.randint(1, 4) * NS
+        last = case.now - NS * rng.randint(1, 9)
+        case.pod_ev(wl, "Pulled", 'Container image "%s" already present on machine' % cont["image"], t0, last, n,
+                    cont=cont["name"], init=(role == "init"))
+        case.pod_ev(wl, "Failed", "Error: " + msg, t0 + NS // 5, last + NS // 5, n, "Warning",
+                    cont=cont["name"], init=(role == "init"))
+        case.signals.update(["status", "events"])
+        return wl, cont
+    key = "docker" if rt == "docker" else "containerd"
+    msg = expand(case.pick(v[key]), ctx, rng)
+    reason = "ContainerCannotRun" if rt == "docker" else "StartError"
+    code = 127 if rt == "docker" and "not found" in msg else (126 if rt == "docker" else 128)
+
+    def fn(attempt, partial):
+        d = rng.randint(30, 400) * 1_000_000
+        return {"ents": [], "dur": d if partial is None else partial, "exit": code, "reason": reason, "message": msg}
+
+    mode = case.pk.weighted([("waiting", 0.85), ("terminated", 0.15)])
+    fm = ["Error: " + msg] if rt != "docker" else ["Error: failed to start container \"%s\": Error response from daemon: %s" % (cont["name"], msg)]
+    crash = case.crashloop(wl, cont, fn, mode=mode, init=(role == "init"), start_event_ok=False, fail_msgs=fm)
+    if mode == "waiting" and case.chance(0.25):
+        crash["cs"]["state"] = case.st_wait("RunContainerError", msg)
+    case.finish_crash_pod(wl, crash, cont, init=(role == "init"))
+    case.signals.update(["status", "events"])
+    return wl, cont
+
+
+def build_volume(case):
+    rng = case.rng
+    KV = case.K["volume"]
+    i, v = case.pick(list(enumerate(KV["variants"])))
+    case.variant_id = "volume:%s" % v["id"]
+    eco = case.pick(v.get("ecos") or (case.E["_db_ecos"] + case.E["_app_ecos"]), hold=False)
+    wl = case.add_workload(eco, role="culprit", kind="StatefulSet" if v.get("sts") and eco in case.E["_db_ecos"] else None)
+    cont = wl["containers"][0]
+    ctx = cont["_ctx"]
+    vname = expand(case.pick(v.get("volume_names") or KV["volume_names"], hold=False), ctx, rng)
+    ctx["vol"] = vname
+    ctx["pvc"] = "%s-%s" % (vname, wl["pod_name"]) if wl["kind"] == "StatefulSet" else "%s-%s" % (wl["name"], vname)
+    ctx["pv"] = "pvc-" + ruuid(rng)
+    ctx["pod_uid"] = wl["uid"]
+    ctx["vol_id"] = expand(case.pick(KV["vol_ids"], hold=False), ctx, rng)
+    ctx["nfs_server"] = "%s.%d.%d.%d" % (rng.choice(["10", "172"]), rng.randint(0, 31), rng.randint(0, 255), rng.randint(2, 250))
+    ctx["other_node"] = rng.choice([n["name"] for n in case.nodes if n["name"] != wl["node"]["name"]] or [wl["node"]["name"]])
+    ctx["other_pod"] = "%s-%s-%s" % (wl["name"], ralnum(rng, 10), ralnum(rng, 5))
+    ctx["driver"] = case.pick(KV["drivers"], hold=False)
+    mpath = expand(case.pick(v.get("mount_paths") or ["/data", "/var/lib/data", "/srv/media", "/uploads"], hold=False), ctx, rng)
+    src = v["source"]
+    if src == "pvc":
+        vol = {"name": vname, "persistentVolumeClaim": {"claimName": ctx["pvc"]}}
+    elif src == "nfs":
+        vol = {"name": vname, "nfs": {"server": ctx["nfs_server"], "path": expand(case.pick(KV["nfs_paths"], hold=False), ctx, rng)}}
+        ctx["nfs_path"] = vol["nfs"]["path"]
+    elif src == "hostPath":
+        hp = expand(case.pick(v["host_paths"], hold=False), ctx, rng)
+        ctx["host_path"] = hp
+        vol = {"name": vname, "hostPath": {"path": hp, "type": v.get("hp_type", "Directory")}}
+        mpath = hp
+    elif src == "csi":
+        vol = {"name": vname, "csi": {"driver": ctx["driver"], "readOnly": True, "volumeAttributes": {"secretProviderClass": vname}}}
+    else:
+        vol = {"name": vname, "emptyDir": {}}
+    wl.setdefault("_extra_volumes", []).append(vol)
+    cont.setdefault("_extra_mounts", []).append({"mountPath": mpath, "name": vname})
+    age = waiting_age(case)
+    if v.get("subpath"):
+        cont["_extra_mounts"][-1]["subPath"] = expand(case.pick(["config.yaml", "data", "conf/app.ini", "{workload}"], hold=False), ctx, rng)
+        ctx["subpath"] = cont["_extra_mounts"][-1]["subPath"]
+        msg = expand(case.pick(v["messages"]), ctx, rng)
+        pod, created = waiting_pod(case, wl, cont, v.get("waiting_reason", "CreateContainerConfigError"), msg, age)
+        n = retry_count(age)
+        case.pod_ev(wl, "Failed", "Error: " + msg, created + 3 * NS, case.now - rng.randint(1, 20) * NS, n, "Warning", cont=cont["name"])
+        case.signals.update(["status", "events"])
+        return wl, cont
+    pod, created = waiting_pod(case, wl, cont, "ContainerCreating", None, age, creating=True)
+    first = created + rng.randint(1, 20) * NS
+    last = case.now - rng.randint(1, 100) * NS
+    for ev in v["events"]:
+        n = max(1, int(age / NS // ev.get("every", 130))) if ev.get("every") else retry_count(age, 2.0, 128.0)
+        if ev.get("once"):
+            n = 1
+        msg = expand(case.pick(ev["messages"]), ctx, rng)
+        comp = ev.get("component", "kubelet")
+        e = case.pod_ev(wl, ev["reason"], msg, first + (ev.get("after", 0) * NS), max(last, first + ev.get("after", 0) * NS), n, ev.get("type", "Warning"),
+                        component=comp)
+        if comp != "kubelet":
+            e.host = None
+        if age < ev.get("after", 0) * NS:
+            case.events.remove(e)
+    if src == "pvc" and case.chance(0.6):
+        case.ev("PersistentVolumeClaim", ctx["pvc"], "ProvisioningSucceeded" if case.chance(0.5) else "ExternalProvisioning",
+                "Successfully provisioned volume %s using %s" % (ctx["pv"], ctx["driver"]), created - rng.randint(60, 86400) * NS,
+                component=ctx["driver"] + "_" + ralnum(rng, 6, "abcdef0123456789"))
+    case.signals.add("events")
+    return wl, cont
+
+
+def build_none(case):
+    rng = case.rng
+    KN = case.K["none"]
+    sub = case.pk.weighted([(k, w) for k, w in KN["weights"].items()])
+    case.variant_id = "none:" + sub
+    if sub == "healthy":
+        wl = case.add_workload(pick_eco(case, case.E["_app_ecos"] + case.E["_db_ecos"]), role="culprit")
+        case.make_healthy(wl)
+        key = (wl["pod_name"], wl["containers"][0]["name"])
+        info = case.logs[key]
+        c0 = wl["containers"][0]
+        pool = parse_pool(case.eco_block(c0, "warn")) + parse_pool(case.eco_block(c0, "retry"))
+        if pool:
+            ents = []
+            t = case.now - rng.randint(120, 3000) * NS
+            for _ in range(rng.randint(1, 4)):
+                e, t = case.block(c0, rng.choice(pool), t + rng.randint(5, 120) * NS)
+                ents += e
+            extra = [x for x in render_entries(ents, c0["_style"], c0["_ctx"], rng) if x[0] < case.now]
+            info["runs"][info["current"]] = sorted(info["runs"][info["current"]] + extra, key=lambda x: x[0])
+        case.signals.update(["logs", "status"])
+        return wl, c0
+    if sub == "old_restart":
+        wl = case.add_workload(pick_eco(case, case.E["_app_ecos"] + case.E["_db_ecos"]), role="culprit")
+        case.make_healthy(wl, age=int(rng.uniform(1.2, 30) * 86400 * NS), restarts_old=True)
+        case.signals.update(["logs", "status"])
+        return wl, wl["containers"][0]
+    if sub == "readiness":
+        eco = pick_eco(case, case.E["_app_ecos"])
+        wl = case.add_workload(eco, role="culprit")
+        c0 = make_unready(case, wl)
+        case.signals.update(["logs", "events", "status"])
+        return wl, c0
+    if sub == "pending":
+        eco = pick_eco(case, case.E["_app_ecos"] + case.E["_db_ecos"])
+        wl = case.add_workload(eco, role="culprit")
+        age = int(rng.uniform(30, 7200) * NS)
+        created = case.now - age
+        pod = case.build_pod(wl, created)
+        pod["spec"].pop("nodeName")
+        st = pod["status"]
+        for k in ("hostIP", "hostIPs", "podIP", "podIPs", "startTime", "_start"):
+            st.pop(k, None)
+        st["phase"] = "Pending"
+        n_nodes = len(case.nodes)
+        msg = expand(case.pick(KN["sched_msgs"]), {"n": n_nodes, "a": max(1, n_nodes - 1), "b": 1, "pvc": "data-" + wl["pod_name"],
+                                                  "taint": case.pick(KN["taints"], hold=False)}, rng)
+        case.set_conditions(pod, created, scheduled=False, sched_msg=msg)
+        for c in wl["containers"] + wl["init"]:
+            case.logs[(wl["pod_name"], c["name"])] = {"runs": {}, "current": None, "previous": None, "wl": wl, "cont": c,
+                                                      "error": None, "prev_error": None}
+        e = case.ev("Pod", wl["pod_name"], "FailedScheduling", msg, created + NS, case.now - rng.randint(5, 200) * NS,
+                    max(1, int(age / NS / rng.uniform(30, 300))), "Warning", "default-scheduler", uid=wl["uid"])
+        if case.minor >= 22:
+            e.series = "Scheduling"
+        if wl["kind"] == "Deployment":
+            case.ev("ReplicaSet", "%s-%s" % (wl["name"], wl["rs_hash"]), "SuccessfulCreate", "Created pod: %s" % wl["pod_name"],
+                    created, component="replicaset-controller", api="apps/v1")
+        case.signals.update(["events", "status"])
+        return wl, wl["containers"][0]
+    if sub == "scaled_zero":
+        eco = pick_eco(case, case.E["_app_ecos"])
+        wl = case.add_workload(eco, role="culprit", kind="Deployment")
+        c0 = wl["containers"][0]
+        t_scale = case.now - rng.randint(3, 1800) * NS
+        rs = "%s-%s" % (wl["name"], wl["rs_hash"])
+        frm = rng.choice([1, 1, 2, 3])
+        case.ev("Deployment", wl["name"], "ScalingReplicaSet",
+                "Scaled down replica set %s to 0" % rs + (" from %d" % frm if case.minor >= 27 else ""), t_scale,
+                component="deployment-controller", api="apps/v1")
+        case.ev("ReplicaSet", rs, "SuccessfulDelete", "Deleted pod: %s" % wl["pod_name"], t_scale + NS,
+                component="replicaset-controller", api="apps/v1")
+        case.pod_ev(wl, "Killing", "Stopping container %s" % c0["name"], t_scale + NS, cont=c0["name"])
+        terminating = (case.now - t_scale) < 40 * NS or case.chance(0.25)
+        if terminating:
+            age = int(rng.uniform(3600, 86400 * 9) * NS)
+            pod = case.make_healthy(wl, age=age)
+            pod["metadata"]["deletionTimestamp"] = rfc3339(t_scale + 30 * NS)
+            pod["metadata"]["deletionGracePeriodSeconds"] = 30
+            pod["metadata"]["_deleted"] = t_scale + 30 * NS
+            info = case.logs[(wl["pod_name"], c0["name"])]
+            e, _ = case.block(c0, case.E[eco].get("shutdown") or "", t_scale + 2 * NS)
+            info["runs"][info["current"]] += [x for x in render_entries(e, c0["_style"], c0["_ctx"], rng) if x[0] < case.now]
+        else:
+            case.workloads.remove(wl)
+        case.signals.update(["events"])
+        return wl, c0
+    if sub == "job_completed":
+        eco = case.pick(["python", "go", "node", "jvm", "ruby", "php", "dotnet"], hold=False)
+        name = case.unique(expand(case.pick(KN["job_names"]), {}, rng))
+        wl = case.add_workload(eco, name=name, role="culprit", kind="Job")
+        wl["restart_policy"] = rng.choice(["Never", "OnFailure"])
+        c0 = wl["containers"][0]
+        c0.pop("livenessProbe", None)
+        c0.pop("readinessProbe", None)
+        c0.pop("ports", None)
+        age = int(rng.uniform(120, 86400 * 2) * NS)
+        created = case.now - age
+        pod = case.build_pod(wl, created)
+        tpl = case.T["failures"]["exits_immediately"]
+        keys = [k for k in tpl if k == eco] or list(tpl)
+        v = case.pick(tpl[case.pick(keys, hold=False)])
+        fn = case.crash_run_fn(c0, v, v.get("at", "late"))
+        r = fn(0, None)
+        start = created + rng.randint(2, 9) * NS
+        fin = start + r["dur"]
+        case.set_logs(wl, c0, {0: case.render_run(c0, r, start)}, current=0)
+        pod["status"]["phase"] = "Succeeded"
+        pod["status"]["containerStatuses"] = [case.cstatus(c0, case.st_term("Completed", 0, start, fin), None, 0, ready=False, started=False)]
+        for c in wl["containers"][1:]:
+            pod["status"]["containerStatuses"].append(case.cstatus(c, case.st_term("Completed", 0, start, fin + NS), None, 0, ready=False, started=False))
+            case.set_logs(wl, c, {0: case.healthy_run_lines(c, start, fin)}, current=0)
+        case.set_conditions(pod, created, ready=False, unready=[])
+        for c in pod["status"]["conditions"]:
+            if c["type"] in ("Ready", "ContainersReady"):
+                c["reason"] = "PodCompleted"
+                c.pop("message", None)
+        if created > case.now - 3600 * NS:
+            case.sched_events(wl, created)
+            case.lifecycle_events(wl, created, [start], c0, pull_policy=c0["imagePullPolicy"])
+        if fin > case.now - 3600 * NS:
+            case.ev("Job", name, "Completed", "Job completed", fin + NS, component="job-controller", api="batch/v1")
+        case.signals.update(["logs", "events", "status"])
+        return wl, c0
+    raise ValueError(sub)
+
+
+def make_unready(case, wl):
+    """A pod whose readiness probe keeps failing (Running, 0/1 ready, no restarts)."""
+    rng = case.rng
+    KN = case.K["none"]
+    eco = wl["eco"]
+    c0 = wl["containers"][0]
+
+    ctx = c0["_ctx"]
+    port = ctx["port"] or 8080
+    i, v = case.pick(list(enumerate(KN["readiness"])))
+    rp = v.get("probe_port_delta")
+    probe_port = port + rp if rp else port
+    ctx["probe_port"] = probe_port
+    path = v.get("path") or (case.E[eco].get("probe") or {}).get("readiness", "/ready")
+    ctx["probe_path"] = path
+    c0["readinessProbe"] = {"httpGet": {"path": path, "port": probe_port, "scheme": "HTTP"}, "initialDelaySeconds": 5,
+                            "periodSeconds": rng.choice([5, 10]), "timeoutSeconds": 1, "successThreshold": 1,
+                            "failureThreshold": 3}
+    age = int(rng.uniform(90, 3000) * NS)
+    created = case.now - age
+    pod = case.build_pod(wl, created)
+    start = created + rng.randint(2, 8) * NS
+    cst = [case.cstatus(c0, case.st_running(start), None, 0, ready=False, started=True)]
+    runs = {0: case.healthy_run_lines(c0, start, case.now)}
+    blk = v.get("log")
+    if blk:
+        e, _ = case.block(c0, blk, start + rng.randint(5, 60) * NS)
+        runs[0] = sorted(runs[0] + [x for x in render_entries(e, c0["_style"], ctx, rng) if x[0] < case.now], key=lambda x: x[0])
+    case.set_logs(wl, c0, runs, current=0)
+    for c in wl["containers"][1:]:
+        cst.append(case.cstatus(c, case.st_running(start), None, 0, ready=True, started=True))
+        case.set_logs(wl, c, {0: case.healthy_run_lines(c, start, case.now)}, current=0)
+    pod["status"]["containerStatuses"] = cst
+    if wl["init"]:
+        pod["status"]["initContainerStatuses"] = [case.cstatus(c, case.st_term("Completed", 0, created + NS, start - NS), ready=True, started=False) for c in wl["init"]]
+    case.set_conditions(pod, created, ready=False, unready=[c0["name"]])
+    case.lifecycle_events(wl, created, [start], c0, pull_policy=c0["imagePullPolicy"])
+    case.sched_events(wl, created)
+    n = max(1, int(age / NS / c0["readinessProbe"]["periodSeconds"]) - 1)
+    case.pod_ev(wl, "Unhealthy", "Readiness probe failed: " + expand(case.pick(v["messages"]), ctx, rng),
+                start + 5 * NS, case.now - rng.randint(0, 9) * NS, n, "Warning", cont=c0["name"])
+    return c0
+
+
+BUILDERS = {
+    "oom_killed": build_oom,
+    "liveness_probe_failed": build_liveness,
+    "missing_secret_or_configmap": build_missing_secret,
+    "image_pull_error": build_image_pull,
+    "volume_mount_failed": build_volume,
+    "none": build_none,
+}
+LOGCRASH = {
+    "config_error": ("config_error", "early"),
+    "exec_format_error": ("exec_format_error", "none"),
+    "dependency_unavailable": ("dependency_unavailable", "mid"),
+    "credentials_rejected": ("credentials_rejected", "mid"),
+    "rbac_forbidden": ("rbac_forbidden", "mid"),
+    "port_in_use": ("port_in_use", "mid"),
+    "tls_error": ("tls_error", "mid"),
+    "disk_full": ("disk_full", "late"),
+    "exits_immediately": ("exits_immediately", "late"),
+    "app_crash": ("app_crash", "mid"),
+}
+
+
+def run_builder(case):
+    c = case.cause
+    if c in BUILDERS:
+        return BUILDERS[c](case)
+    if c == "bad_command":
+        if case.chance(0.5):
+            return build_start_error(case, "bad_command")
+        return build_logcrash(case, "bad_command", default_at="none")
+    if c == "permission_denied":
+        # An entrypoint without the execute bit (`exec: "x": permission denied`) is
+        # bad_command ("not executable"), so permission_denied comes from the app's own logs.
+        return build_logcrash(case, "permission_denied", default_at="mid")
+    tpl, at = LOGCRASH[c]
+    det = case.detail if c == "dependency_unavailable" else None
+    return build_logcrash(case, tpl, det, default_at=at)
+
+
+def add_neighbours(case, culprit_wl):
+    rng = case.rng
+    n = case.pk.weighted([(1, 0.2), (2, 0.22), (3, 0.2), (4, 0.14), (5, 0.1), (6, 0.07), (7, 0.04), (8, 0.03)])
+    n = min(n, max(1, case.max_healthy))
+    ecos = case.E["_app_ecos"] * 3 + case.E["_db_ecos"]
+    for _ in range(n):
+        eco = case.pick(ecos, hold=False)
+        try:
+            wl = case.add_workload(eco)
+        except KeyError:
+            continue
+        if case.chance(0.1) and eco in case.E["_app_ecos"] and (wl["containers"][0].get("ctx_port") or wl["ctx"].get("port")):
+            make_unready(case, wl)  # collateral: a neighbour that is not ready (no restarts)
+        else:
+            case.make_healthy(wl, restarts_old=case.chance(0.08))
+    # namespace-level noise events
+    if case.chance(0.25) and len(case.workloads) > 1:
+        w = rng.choice(case.workloads)
+        case.ev("HorizontalPodAutoscaler", w["name"], rng.choice(["FailedGetResourceMetric", "FailedComputeMetricsReplicas"]),
+                expand(case.pick(case.K["hpa_msgs"], hold=False), {}, rng), case.now - rng.randint(600, 3500) * NS,
+                case.now - rng.randint(1, 300) * NS, rng.randint(3, 200), "Warning", "horizontal-pod-autoscaler",
+                api="autoscaling/v2")
+    if case.chance(0.12):
+        w = rng.choice(case.workloads)
+        case.ev("Ingress", w["name"], "Sync", "Scheduled for sync", case.now - rng.randint(60, 3500) * NS,
+                component="nginx-ingress-controller", api="networking.k8s.io/v1")
+
+
+MODES = [("full", 0.42), ("logs", 0.2), ("events", 0.19), ("status", 0.19)]
+
+
+def valid_modes(case):
+    ok = ["full"]
+    s = case.signals
+    if "logs" in s:
+        ok.append("logs")
+    if "events" in s or "events_all" in s:
+        ok.append("events")
+    if "status" in s:
+        ok.append("status")
+    return ok
+
+
+def build_case(T, spec):
+    max_h = 8
+    for attempt in range(6):
+        seed_str = spec["seed_str"] + ("" if attempt == 0 else "#retry%d" % attempt)
+        case = Case(T, spec["cause"], spec["detail"], spec["split"], spec["id"], seed_str, max_healthy=max_h)
+        case.lean = attempt >= 3
+        case.mode = case.pk.weighted(MODES)
+        case.dump = case.mode == "full" and case.chance(0.07)
+        if case.dump:
+            case.max_healthy = 1
+        case.ns = case.pick(case.N["namespaces"])
+        wl, cont = run_builder(case)
+        case.culprit = wl
+        case.culprit_cont = cont
+        add_neighbours(case, wl)
+        vm = valid_modes(case)
+        if case.mode not in vm:
+            case.mode = case.pk.weighted([(m, w) for m, w in MODES if m in vm])
+        files, fmts = render_case(case)
+        size = sum(len(v.encode("utf-8")) for v in files.values())
+        limit = (48 if getattr(case, "dump", False) else 24) * 1024
+        if size <= limit or attempt == 5:
+            case.files = files
+            case.formats = fmts
+            case.size = size
+            case.label = OrderedDict([("cause", case.cause)])
+            if case.detail:
+                case.label["detail"] = case.detail
+            case.label["object"] = wl["name"]
+            case.label["namespace"] = case.ns
+            return case
+        max_h = max(1, max_h // 2 if attempt < 2 else 1)
+    raise RuntimeError("unreachable")
+
+
+# ---------------------------------------------------------------------------
+# rendering a case to files
+# ---------------------------------------------------------------------------
+def live_events(case):
+    cutoff = case.now - 3600 * NS
+    evs = [e for e in case.events if e.last >= cutoff and e.first <= case.now]
+    for e in evs:
+        e.last = min(e.last, case.now - 1)
+        e.first = min(e.first, e.last)
+    return evs
+
+
+def cid_hex(cid):
+    return cid.split("://", 1)[1] if cid and "://" in cid else cid
+
+
+def container_ids(pod, cname):
+    for cs in pod["status"].get("containerStatuses", []) + pod["status"].get("initContainerStatuses", []):
+        if cs["name"] == cname:
+            cur = cs.get("containerID")
+            lt = (cs.get("lastState") or {}).get("terminated")
+            prev = lt.get("containerID") if lt else None
+            return cid_hex(cur), cid_hex(prev)
+    return None, None
+
+
+def choose_log_container(case, wl):
+    if wl is case.culprit and case.culprit_cont is not None:
+        return case.culprit_cont
+    return wl["containers"][0]
+
+
+def render_logs(case, fmt, files, dump_ns=None):
+    rng = case.rng
+    pods_by_name = {p["metadata"]["name"]: p for p in case.pods}
+    if fmt in ("plain", "plain_ts"):
+        ts = fmt == "plain_ts"
+        for wl in case.workloads:
+            if wl["pod_name"] not in pods_by_name:
+                continue
+            c = choose_log_container(case, wl)
+            info = case.logs.get((wl["pod_name"], c["name"]))
+            if info is None:
+                continue
+            name = wl["name"]
+            if info["current"] is not None:
+                files["%s.log" % name] = render_plain(info["runs"].get(info["current"], []), ts)
+            elif info.get("error"):
+                files["%s.log" % name] = "Error from server (BadRequest): %s\n" % info["error"]
+            if info["previous"] is not None and (case.chance(0.85) or (case.mode == "logs" and info["previous"] != info["current"])):
+                files["%s.previous.log" % name] = render_plain(info["runs"].get(info["previous"], []), ts)
+            elif info["previous"] is None and info.get("prev_error") and wl is case.culprit and case.chance(0.3):
+                files["%s.previous.log" % name] = "Error from server (BadRequest): %s\n" % info["prev_error"]
+        return
+    partial = rng.randint(300, 1200) if rng.random() < 0.15 else None
+    offset = fmt == "cri" and case.chance(0.05)
+    attrs_on = fmt == "docker" and (case.mode == "logs" or case.chance(0.3))
+    for (podname, cname), info in case.logs.items():
+        pod = pods_by_name.get(podname)
+        if pod is None or info["current"] is None:
+            continue
+        uid = pod["metadata"]["uid"]
+        cur_id, prev_id = container_ids(pod, cname)
+        attempts = [info["current"]]
+        if info["previous"] is not None and info["previous"] != info["current"]:
+            attempts.insert(0, info["previous"])
+        elif info["previous"] is not None and case.chance(0.5) and info["current"] - 1 in info["runs"]:
+            attempts.insert(0, info["current"] - 1)
+        for a in attempts:
+            lines = info["runs"].get(a, [])
+            if not lines and case.chance(0.5):
+                continue
+            if fmt == "cri":
+                base = "var/log/pods/%s_%s_%s/%s" % (case.ns, podname, uid, cname)
+                text = render_cri(lines, rng, partial, offset)
+                if a == info["current"] and len(lines) > 30 and case.chance(0.15):
+                    k = len(lines) // 2
+                    stamp = dt_of(lines[k][0]).strftime("%Y%m%d-%H%M%S")
+                    files["%s/%d.log.%s" % (base, a, stamp)] = render_cri(lines[:k], rng, partial, offset)
+                    text = render_cri(lines[k:], rng, partial, offset)
+                files["%s/%d.log" % (base, a)] = text
+            else:
+                if a == info["current"]:
+                    cid = cur_id if info["previous"] != info["current"] else (cur_id or prev_id)
+                elif a == info["previous"]:
+                    cid = prev_id
+                else:
+                    cid = rhex(rng, 64)
+                if not cid:
+                    cid = rhex(rng, 64)
+                if fmt == "cri_flat":
+                    files["var/log/containers/%s_%s_%s-%s.log" % (podname, case.ns, cname, cid)] = render_cri(lines, rng, partial)
+                else:
+                    attrs = None
+                    if attrs_on:
+                        attrs = OrderedDict([("io.kubernetes.container.name", cname), ("io.kubernetes.pod.name", podname),
+                                             ("io.kubernetes.pod.namespace", case.ns)])
+                    files["var/lib/docker/containers/%s/%s-json.log" % (cid, cid)] = render_docker(lines, rng, attrs, partial)
+
+
+def node_objects(case):
+    items = []
+    used = {p["spec"].get("nodeName") for p in case.pods}
+    for n in [n for n in case.nodes if n["name"] in used] or case.nodes[:1]:
+        rt = {"containerd": "containerd://1.7.%d" % case.rng.randint(2, 25), "cri-o": "cri-o://1.%d.%d" % (case.minor, case.rng.randint(0, 5)),
+              "docker": "docker://20.10.%d" % case.rng.randint(7, 24)}[case.runtime]
+        items.append(OrderedDict([
+            ("metadata", OrderedDict([("name", n["name"]), ("uid", ruuid(case.rng)), ("resourceVersion", str(case.rng.randint(100000, 9999999))),
+                                      ("creationTimestamp", rfc3339(case.now - case.rng.randint(5, 400) * 86400 * NS)),
+                                      ("labels", OrderedDict([("beta.kubernetes.io/arch", n["arch"]), ("beta.kubernetes.io/os", "linux"),
+                                                              ("kubernetes.io/arch", n["arch"]), ("kubernetes.io/hostname", n["name"]),
+                                                              ("kubernetes.io/os", "linux")]))])),
+            ("spec", OrderedDict([("podCIDR", "%s.%d.0/24" % (case.pod_cidr, case.rng.randint(0, 7)))])),
+            ("status", OrderedDict([
+                ("capacity", OrderedDict([("cpu", str(case.rng.choice([2, 4, 8, 16]))), ("memory", "%dKi" % case.rng.choice([8129120, 16283588, 32765544])), ("pods", "110")])),
+                ("conditions", [OrderedDict([("type", "Ready"), ("status", "True"), ("lastHeartbeatTime", rfc3339(case.now - 20 * NS)),
+                                             ("lastTransitionTime", rfc3339(case.now - 86400 * 3 * NS)), ("reason", "KubeletReady"),
+                                             ("message", "kubelet is posting ready status")])]),
+                ("addresses", [OrderedDict([("type", "InternalIP"), ("address", n["ip"])]), OrderedDict([("type", "Hostname"), ("address", n["name"])])]),
+                ("nodeInfo", OrderedDict([("architecture", n["arch"]), ("containerRuntimeVersion", rt),
+                                          ("kernelVersion", case.rng.choice(["5.15.0-1057-aws", "6.1.0-21-cloud-amd64", "5.10.217-205.860.amzn2.x86_64", "6.8.0-1012-gcp"])),
+                                          ("kubeProxyVersion", "v1.%d.%d" % (case.minor, case.rng.randint(0, 12))),
+                                          ("kubeletVersion", "v1.%d.%d" % (case.minor, case.rng.randint(0, 12))),
+                                          ("operatingSystem", "linux"),
+                                          ("osImage", case.rng.choice(["Ubuntu 22.04.4 LTS", "Bottlerocket OS 1.20.3 (aws-k8s-1.29)", "Container-Optimized OS from Google", "Debian GNU/Linux 12 (bookworm)"]))]))]))]))
+    return items
+
+
+STRUCT_ORDER = ["apiVersion", "kind", "metadata", "spec", "status", "name", "generateName", "namespace", "uid",
+                "resourceVersion", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels",
+                "annotations", "ownerReferences", "volumes", "initContainers", "containers", "image", "command", "args",
+                "ports", "env", "envFrom", "resources", "volumeMounts", "livenessProbe", "readinessProbe", "startupProbe",
+                "terminationMessagePath", "terminationMessagePolicy", "imagePullPolicy", "securityContext", "restartPolicy",
+                "terminationGracePeriodSeconds", "dnsPolicy", "serviceAccountName", "serviceAccount", "nodeName",
+                "hostNetwork", "schedulerName", "tolerations", "priority", "enableServiceLinks", "preemptionPolicy",
+                "phase", "conditions", "message", "reason", "hostIP", "hostIPs", "podIP", "podIPs", "startTime",
+                "initContainerStatuses", "containerStatuses", "qosClass", "state", "lastState", "ready", "restartCount",
+                "imageID", "containerID", "started"]
+_ORDER_IDX = {k: i for i, k in enumerate(STRUCT_ORDER)}
+
+
+def go_struct_order(o):
+    if isinstance(o, dict):
+        keys = sorted(o, key=lambda k: (_ORDER_IDX.get(k, 999), k))
+        return OrderedDict((k, go_struct_order(o[k])) for k in keys)
+    if isinstance(o, list):
+        return [go_struct_order(x) for x in o]
+    return o
+
+
+def render_cluster_dump(case, files):
+    rng = case.rng
+    ns = case.ns
+    files["nodes.json"] = json.dumps(OrderedDict([("kind", "NodeList"), ("apiVersion", "v1"),
+                                                  ("metadata", {"resourceVersion": str(rng.randint(10**6, 10**8))}),
+                                                  ("items", node_objects(case))]), indent=4) + "\n"
+    pods = [go_struct_order(pod_api(p, with_kind=False)) for p in case.pods]
+    files["%s/pods.json" % ns] = json.dumps(OrderedDict([("kind", "PodList"), ("apiVersion", "v1"),
+                                                         ("metadata", {"resourceVersion": str(rng.randint(10**6, 10**8))}),
+                                                         ("items", pods)]), indent=4) + "\n"
+    evs = sorted(live_events(case), key=lambda e: (e.obj, e.first))
+    items = []
+    for e in evs:
+        if e.ns and e.ns != ns:
+            continue
+        d = event_core(e, ns, case.now)
+        d.pop("apiVersion")
+        d.pop("kind")
+        items.append(go_struct_order(d))
+    files["%s/events.json" % ns] = json.dumps(OrderedDict([("kind", "EventList"), ("apiVersion", "v1"),
+                                                           ("metadata", {"resourceVersion": str(rng.randint(10**6, 10**8))}),
+                                                           ("items", items)]), indent=4) + "\n"
+    deps = []
+    for wl in case.workloads:
+        if wl["kind"] != "Deployment":
+            continue
+        ready = 1 if wl["role"] != "culprit" else 0
+        gen = rng.randint(1, 30)
+        deps.append(OrderedDict([("metadata", OrderedDict([("name", wl["name"]), ("namespace", ns), ("generation", gen)])),
+                                 ("spec", OrderedDict([("replicas", 1)])),
+                                 ("status", OrderedDict([("observedGeneration", gen), ("replicas", 1), ("updatedReplicas", 1),
+                                                         ("readyReplicas", ready) if ready else ("unavailableReplicas", 1),
+                                                         ("availableReplicas", ready)]))]))
+    for kind, fname, its in (("DeploymentList", "deployments.json", deps), ("ServiceList", "services.json", []),
+                             ("DaemonSetList", "daemonsets.json", []), ("ReplicationControllerList", "replication-controllers.json", []),
+                             ("ReplicaSetList", "replicasets.json", [])):
+        files["%s/%s" % (ns, fname)] = json.dumps(OrderedDict([("kind", kind), ("apiVersion", "apps/v1" if kind.startswith(("Deploy", "Daemon", "ReplicaSet")) else "v1"),
+                                                                ("metadata", {"resourceVersion": str(rng.randint(10**6, 10**8))}),
+                                                                ("items", its)]), indent=4) + "\n"
+    pods_by_name = {p["metadata"]["name"]: p for p in case.pods}
+    for p in case.pods:
+        pn = p["metadata"]["name"]
+        out = []
+        for c in p["spec"].get("initContainers", []) + p["spec"]["containers"]:
+            info = case.logs.get((pn, c["name"]))
+            out.append("==== START logs for container %s of pod %s/%s ====" % (c["name"], ns, pn))
+            if info and info["current"] is not None:
+                for _, _, x in info["runs"].get(info["current"], []):
+                    out.append(x)
+            elif info and info.get("error"):
+                out.append("Request log error: %s" % info["error"])
+            elif p["status"].get("phase") == "Pending" and not p["spec"].get("nodeName"):
+                out.append('Request log error: container "%s" in pod "%s" is waiting to start: ContainerCreating' % (c["name"], pn))
+            out.append("==== END logs for container %s of pod %s/%s ====" % (c["name"], ns, pn))
+        files["%s/%s/logs.txt" % (ns, pn)] = "\n".join(out) + "\n"
+    if rng.random() < 0.5:
+        files["kube-system/events.json"] = json.dumps(OrderedDict([("kind", "EventList"), ("apiVersion", "v1"),
+                                                                   ("metadata", {"resourceVersion": str(rng.randint(10**6, 10**8))}),
+                                                                   ("items", [])]), indent=4) + "\n"
+        files["kube-system/pods.json"] = json.dumps(OrderedDict([("kind", "PodList"), ("apiVersion", "v1"),
+                                                                 ("metadata", {"resourceVersion": str(rng.randint(10**6, 10**8))}),
+                                                                 ("items", [])]), indent=4) + "\n"
+
+
+def render_case(case):
+    rng = random.Random(case.rng.random())
+    case.rng = rng  # rendering draws from a fresh stream so retries stay deterministic
+    case.pk.rng = rng
+    files = OrderedDict()
+    fm = []
+    mode = case.mode
+    has_events_all = "events_all" in case.signals and "events" not in case.signals
+    if mode == "full" and getattr(case, "dump", False):
+        render_cluster_dump(case, files)
+        return files, ["cluster_dump"]
+    # events format
+    ev_fmt = case.pk.weighted([("get", 0.36), ("wide", 0.1), ("kevents", 0.12), ("all", 0.07), ("json", 0.25), ("v1", 0.1)])
+    if getattr(case, "lean", False) and ev_fmt in ("json", "v1", "wide"):
+        ev_fmt = "get"
+    if case.extra_events_ns and (mode == "events" and has_events_all):
+        ev_fmt = "all"
+    pods_fmt = case.pk.weighted([("describe_each", 0.36), ("describe_all", 0.1), ("pods_json", 0.3), ("pods_yaml", 0.09),
+                                 ("pod_yaml", 0.15)])
+    if getattr(case, "lean", False) and pods_fmt in ("pods_json", "pods_yaml"):
+        pods_fmt = "pod_yaml"
+    logs_fmt = case.pk.weighted([("plain", 0.36), ("plain_ts", 0.15), ("cri", 0.28), ("cri_flat", 0.09), ("docker", 0.12)])
+    if case.runtime == "docker" and rng.random() < 0.6:
+        logs_fmt = "docker"
+    if case.runtime != "docker" and logs_fmt == "docker":
+        logs_fmt = "cri"
+    evs = live_events(case)
+    if ev_fmt == "all":
+        evs = evs + [e for e in case.extra_events_ns if e.last >= case.now - 3600 * NS]
+    pods = case.pods
+    now = case.now
+    want_pods = mode in ("full", "status")
+    want_events = mode in ("full", "events")
+    want_logs = mode in ("full", "logs")
+    describe_events = mode == "full"
+    if want_pods:
+        if pods_fmt in ("describe_each", "describe_all"):
+            style = {"sa_line": case.minor >= 20, "port_names": case.port_names_describe}
+            docs = []
+            for p in pods:
+                pe = [e for e in evs if e.kind == "Pod" and e.obj == p["metadata"]["name"]] if describe_events else []
+                docs.append((p["metadata"]["name"], render_describe(p, pe, now, style)))
+            if pods_fmt == "describe_each":
+                for n, d in docs:
+                    files["describe-%s.txt" % n] = d
+            else:
+                files["describe-pods.txt"] = "\n\n".join(d for _, d in docs)
+            fm.append(pods_fmt)
+        elif pods_fmt == "pods_json":
+            files["pods.json"] = render_pods_json(pods, indent=rng.choice([4, 4, 2]))
+            fm.append("pods_json")
+        elif pods_fmt == "pods_yaml":
+            files["pods.yaml"] = render_yaml({"apiVersion": "v1", "items": [pod_api(p) for p in pods], "kind": "List",
+                                              "metadata": {"resourceVersion": ""}})
+            fm.append("pods_yaml")
+        else:
+            files["pod.yaml"] = render_yaml(pod_api(case.culprit.get("pod") or pods[0]))
+            fm.append("pod_yaml")
+        if pods_fmt == "pod_yaml" or rng.random() < 0.85:
+            files["pods.txt"] = render_pods_txt(pods, now, wide=rng.random() < 0.2)
+            fm.append("pods_txt")
+    if want_events and (not describe_events or pods_fmt not in ("describe_each", "describe_all") or rng.random() < 0.8
+                        or mode == "events" or case.culprit.get("pod") is None):
+        if ev_fmt in ("json", "v1"):
+            order = sorted(evs, key=lambda e: ("%s.%x" % (e.obj, e.first)))
+            files["events.json"] = render_events_json(order, case.ns, now, "core" if ev_fmt == "json" else "v1",
+                                                      indent=rng.choice([4, 4, 2]))
+            fm.append("events_json" if ev_fmt == "json" else "events_v1_json")
+        else:
+            if ev_fmt in ("kevents",) or rng.random() < 0.5:
+                order = sorted(evs, key=ev_sort_key)
+            else:
+                order = sorted(evs, key=lambda e: ("%s.%x" % (e.obj, e.first)))
+            files["events.txt"] = render_events_table(order, case.ns, now, ev_fmt)
+            fm.append("events_txt_" + ev_fmt)
+    if want_logs:
+        render_logs(case, logs_fmt, files)
+        if any(k.endswith(".log") or "/var/" in k or k.startswith("var/") for k in files):
+            fm.append("logs_" + logs_fmt)
+    if mode == "events" and not any(k.startswith("events") for k in files):
+        files["events.txt"] = render_events_table(sorted(evs, key=ev_sort_key), case.ns, now, "get")
+        fm.append("events_txt_get")
+    return files, fm
+
+
+# ---------------------------------------------------------------------------
+# plan, splits, output
+# ---------------------------------------------------------------------------
+def apportion(n, weights, rng):
+    total = sum(w for _, w in weights)
+    raw = [(k, n * w / total) for k, w in weights]
+    base = {k: int(x) for k, x in raw}
+    rest = n - sum(base.values())
+    order = sorted(raw, key=lambda kv: -(kv[1] - int(kv[1])))
+    for k, _ in order[:rest]:
+        base[k] += 1
+    out = []
+    for k, _ in weights:
+        out += [k] * base[k]
+    return out
+
+
+def make_plan(seed, scale=1.0):
+    plan = []
+    for cause, n in CAUSE_COUNTS.items():
+        n = max(8, int(round(n * scale)))
+        rng = random.Random("%s:plan:%s" % (seed, cause))
+        dets = apportion(n, DETAILS[cause], rng) if cause in DETAILS else [None] * n
+        groups = OrderedDict()
+        for i, d in enumerate(dets):
+            groups.setdefault(d, []).append(i)
+        for d, idxs in groups.items():
+            rng.shuffle(idxs)
+            k = len(idxs)
+            n_tr = int(round(k * SPLITS[0][1]))
+            n_va = int(round(k * SPLITS[1][1]))
+            for j, i in enumerate(idxs):
+                split = "train" if j < n_tr else ("validation" if j < n_tr + n_va else "test")
+                plan.append({"cause": cause, "detail": d, "index": i, "split": split,
+                             "seed_str": "%s:%s:%d" % (seed, cause, i)})
+    rng = random.Random("%s:ids" % seed)
+    order = list(range(len(plan)))
+    rng.shuffle(order)
+    for num, k in enumerate(order, 1):
+        plan[k]["id"] = "case-%04d" % num
+    plan.sort(key=lambda s: s["id"])
+    return plan
+
+
+def toml_label(label):
+    return "".join('%s = "%s"\n' % (k, v) for k, v in label.items())
+
+
+def write_case(out, case):
+    base = out / case.split
+    cdir = base / "cases" / case.cid
+    for rel, text in case.files.items():
+        p = cdir / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        with open(p, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    (base / "labels").mkdir(parents=True, exist_ok=True)
+    with open(base / "labels" / ("%s.toml" % case.cid), "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(toml_label(case.label))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seed", default="7")
+    ap.add_argument("--out", default=str(HERE))
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply per-cause counts (for quick tries)")
+    ap.add_argument("--only", default=None, help="comma list of causes to generate (debugging)")
+    args = ap.parse_args(argv)
+    T = load_templates()
+    out = Path(args.out)
+    for s, _ in SPLITS:
+        if (out / s).exists():
+            shutil.rmtree(out / s)
+    plan = make_plan(args.seed, args.scale)
+    if args.only:
+        keep = set(args.only.split(","))
+        plan = [p for p in plan if p["cause"] in keep]
+    manifest = []
+    for spec in plan:
+        try:
+            case = build_case(T, spec)
+        except Exception as exc:  # surface the failing case id
+            raise RuntimeError("case %s (%s/%s) failed: %s" % (spec["id"], spec["cause"], spec["seed_str"], exc)) from exc
+        write_case(out, case)
+        manifest.append({"id": case.cid, "split": case.split, "cause": case.cause, "detail": case.detail or "",
+                         "object": case.label["object"], "namespace": case.ns, "evidence": case.mode,
+                         "formats": ",".join(case.formats), "ecosystem": case.culprit["eco"],
+                         "container": case.culprit_cont["_role"] if case.culprit_cont else "", "variant": case.variant_id,
+                         "files": len(case.files), "bytes": case.size})
+    cols = ["id", "split", "cause", "detail", "object", "namespace", "evidence", "formats", "ecosystem", "container",
+            "variant", "files", "bytes"]
+    with open(out / "manifest.tsv", "w", encoding="utf-8", newline="\n") as fh:
+        fh.write("\t".join(cols) + "\n")
+        for m in manifest:
+            fh.write("\t".join(str(m[c]) for c in cols) + "\n")
+    stats = summarize(manifest)
+    with open(out / "stats.json", "w", encoding="utf-8", newline="\n") as fh:
+        json.dump(stats, fh, indent=2, sort_keys=True)
+        fh.write("\n")
+    readme = out / "README.md"
+    if readme.exists():
+        update_readme(readme, stats)
+    print(render_stats_md(stats))
+    return 0
+
+
+def summarize(manifest):
+    by = {}
+    for m in manifest:
+        key = m["cause"] + ((":" + m["detail"]) if m["detail"] else "")
+        d = by.setdefault(key, {"train": 0, "validation": 0, "test": 0})
+        d[m["split"]] += 1
+    fm = Counter()
+    ev = Counter()
+    eco = Counter()
+    role = Counter()
+    for m in manifest:
+        for f in m["formats"].split(","):
+            if f:
+                fm[f] += 1
+        ev[m["evidence"]] += 1
+        eco[m["ecosystem"]] += 1
+        role[m["container"]] += 1
+    return {"by_cause": by, "formats": dict(fm), "evidence": dict(ev), "ecosystems": dict(eco), "culprit_container": dict(role),
+            "cases": len(manifest), "bytes": sum(m["bytes"] for m in manifest),
+            "max_case_bytes": max((m["bytes"] for m in manifest), default=0)}
+
+
+def render_stats_md(stats):
+    L = ["| cause (detail) | train | validation | test | total |", "|---|---:|---:|---:|---:|"]
+    tot = Counter()
+    causes = {}
+    for key in sorted(stats["by_cause"]):
+        d = stats["by_cause"][key]
+        L.append("| %s | %d | %d | %d | %d |" % (key, d["train"], d["validation"], d["test"], sum(d.values())))
+        for s in d:
+            tot[s] += d[s]
+    L.append("| **all** | %d | %d | %d | %d |" % (tot["train"], tot["validation"], tot["test"], sum(tot.values())))
+    L.append("")
+    L.append("Evidence available per case: " + ", ".join("%s %d" % (k, v) for k, v in sorted(stats["evidence"].items())))
+    L.append("")
+    L.append("| artifact format | cases |")
+    L.append("|---|---:|")
+    for k, v in sorted(stats["formats"].items(), key=lambda kv: (-kv[1], kv[0])):
+        L.append("| %s | %d |" % (k, v))
+    L.append("")
+    L.append("Culprit ecosystems: " + ", ".join("%s %d" % (k, v) for k, v in sorted(stats["ecosystems"].items(), key=lambda kv: (-kv[1], kv[0]))))
+    L.append("")
+    L.append("Culprit container role: " + ", ".join("%s %d" % (k or "-", v) for k, v in sorted(stats["culprit_container"].items())))
+    L.append("")
+    L.append("Total: %d cases, %.1f MiB of artifacts (largest case %.1f KiB)." % (
+        stats["cases"], stats["bytes"] / 1048576.0, stats["max_case_bytes"] / 1024.0))
+    return "\n".join(L) + "\n"
+
+
+def update_readme(path, stats):
+    text = path.read_text(encoding="utf-8")
+    a, b = "<!-- stats:begin -->", "<!-- stats:end -->"
+    if a in text and b in text:
+        head, rest = text.split(a, 1)
+        _, tail = rest.split(b, 1)
+        text = head + a + "\n" + render_stats_md(stats) + b + tail
+        path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

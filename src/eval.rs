@@ -78,11 +78,14 @@ pub fn load_cases(dir: &Path) -> std::io::Result<Vec<Case>> {
 
 /// Whether a diagnosis is about the labeled object.
 pub fn on_object(d: &Diagnosis, object: &str) -> bool {
-    workload_of(&d.pod) == object
-        || d.pod == object
-        || d.pod
-            .strip_prefix(object)
-            .is_some_and(|r| r.starts_with('-'))
+    pod_on_object(&d.pod, object)
+}
+
+/// Whether `pod` belongs to the workload `object`.
+pub fn pod_on_object(pod: &str, object: &str) -> bool {
+    workload_of(pod) == object
+        || pod == object
+        || pod.strip_prefix(object).is_some_and(|r| r.starts_with('-'))
 }
 
 /// The outcome for one case.

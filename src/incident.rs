@@ -185,6 +185,13 @@ pub struct LogScan {
     pub hits: Vec<LogHit>,
     /// The crash window: the last lines of the log.
     pub tail: Vec<LogLine>,
+    /// The first line (decoded, shortened): a container's instances share their start-up
+    /// banner, which lets an unidentified log join its sibling.
+    pub first_line: Option<String>,
+    /// Lines longer than [`MAX_LINE`](crate::scan::MAX_LINE): only their start was searched.
+    pub long_lines: u64,
+    /// The first such line's number.
+    pub first_long_line: Option<u64>,
 }
 
 /// How many lines of a log's end are kept as the crash window.
@@ -214,6 +221,8 @@ pub struct Incident {
     pub pod_message: Option<String>,
     /// The pod's restart policy (`Always` when unknown and owned by a controller).
     pub restart_policy: Option<String>,
+    /// Seconds since the last restart, from `kubectl get pods` (`4 (23s ago)`).
+    pub last_restart_secs: Option<u64>,
     /// Events about this container or its pod.
     pub events: Vec<EventRecord>,
     /// Scanned logs of this container.
@@ -235,6 +244,33 @@ impl Incident {
         }
         s
     }
+}
+
+/// Cut `s` to about `max` bytes so that the byte range `span` (a rule's match) stays visible:
+/// when the match ends past `max`, the text shown is a window ending just after it.
+pub(crate) fn clip_around(s: &str, span: Option<(usize, usize)>, max: usize) -> String {
+    let s = s.trim_end_matches(['\r', '\n']);
+    let Some((start, end)) = span.filter(|&(_, e)| e > max && e <= s.len()) else {
+        return clip(s, max);
+    };
+    let mut to = (end + 60).min(s.len());
+    while !s.is_char_boundary(to) {
+        to += 1;
+    }
+    let mut from = to.saturating_sub(max).min(start);
+    while !s.is_char_boundary(from) {
+        from -= 1;
+    }
+    let body = clip(&s[from..to], max.max(end - from));
+    let mut out = String::with_capacity(body.len() + 6);
+    if from > 0 {
+        out.push('…');
+    }
+    out.push_str(&body);
+    if to < s.len() && !out.ends_with('…') {
+        out.push('…');
+    }
+    out
 }
 
 /// Cut `s` to at most `max` bytes at a char boundary, marking the cut with `…`.

@@ -14,8 +14,8 @@
 //! 2. **patterns** ([`PatternSet`]): YAML [`PatternPack`]s compiled into one multi-keyword
 //!    prefilter plus per-rule regex confirmation. Logs stream through it ([`scan::LogScanner`]) in
 //!    bounded memory; only hits and the crash window (the last lines) are kept.
-//! 3. **diagnose** ([`Engine`]): status facts, events and log hits become weighted signals; a
-//!    softmax over cause scores gives the
+//! 3. **diagnose** ([`Engine`]): status facts, events and log hits become weighted signals; the
+//!    trained, calibrated classifier ([`model`]) or a softmax over rule scores gives the
 //!    [`Diagnosis`] with confidence, alternatives, [`Evidence`], [`Backoff`] and remediation.
 //!    [`Engine::diagnose`] is pure: it touches no file, socket or clock.
 //! 4. **render** ([`render`]): text, JSON (`podmortem/v1`) and Markdown.
@@ -48,12 +48,15 @@ pub mod error;
 pub mod eval;
 pub mod incident;
 pub mod ingest;
+#[cfg(feature = "live")]
+pub mod live;
+pub mod model;
 pub mod patterns;
 pub mod render;
 pub mod scan;
 
 pub use cause::Cause;
-pub use diagnose::{Alternative, Backoff, Diagnosis, Engine, Evidence, Report};
+pub use diagnose::{Alternative, Backoff, Diagnosis, Engine, Evidence, Mode, Report};
 pub use error::{InputError, PackError};
 pub use incident::{Incident, LogScan, SourceKind};
 pub use ingest::{ingest, Input};

@@ -11,7 +11,9 @@ use std::io::{self, Read};
 
 use memchr::{memchr, memrchr};
 
-use crate::incident::{clip, LogHit, LogLine, LogScan, SourceKind, MAX_EVIDENCE_LEN, TAIL_LINES};
+use crate::incident::{
+    clip, clip_around, LogHit, LogLine, LogScan, SourceKind, MAX_EVIDENCE_LEN, TAIL_LINES,
+};
 use crate::patterns::literals::count_newlines;
 use crate::patterns::PatternSet;
 
@@ -60,6 +62,11 @@ pub fn is_cri_line(line: &[u8]) -> bool {
         && ts[10] == b'T'
         && (stream == b"stdout" || stream == b"stderr")
         && matches!(tag.first(), Some(b'P') | Some(b'F'))
+}
+
+/// Whether a raw CRI line is a partial (`P`) fragment.
+fn is_cri_partial(line: &[u8]) -> bool {
+    is_cri_line(line) && line.splitn(4, |&b| b == b' ').nth(2) == Some(b"P")
 }
 
 /// Decode one raw line: returns the message bytes and whether it is a CRI partial line.
@@ -114,8 +121,11 @@ pub struct LogScanner<'a> {
     bytes: u64,
     carry: Vec<u8>,
     skipping_long_line: bool,
+    long_lines: u64,
+    first_long_line: Option<u64>,
     hits: HashMap<usize, HitState>,
     tail: VecDeque<(u64, Vec<u8>)>,
+    first: Option<Vec<u8>>,
 }
 
 impl<'a> LogScanner<'a> {
@@ -131,8 +141,11 @@ impl<'a> LogScanner<'a> {
             bytes: 0,
             carry: Vec::new(),
             skipping_long_line: false,
+            long_lines: 0,
+            first_long_line: None,
             hits: HashMap::new(),
             tail: VecDeque::with_capacity(TAIL_LINES + 1),
+            first: None,
         }
     }
 
@@ -197,6 +210,8 @@ impl<'a> LogScanner<'a> {
         self.carry.extend_from_slice(&data[..data.len().min(room)]);
         if data.len() > room {
             self.skipping_long_line = true;
+            self.long_lines += 1;
+            self.first_long_line.get_or_insert(self.lines + 1);
         }
     }
 
@@ -220,8 +235,23 @@ impl<'a> LogScanner<'a> {
             let Some(k) = self.set.find_keyword(region, pos) else {
                 break;
             };
-            let start = memrchr(b'\n', &region[..k]).map_or(0, |i| i + 1);
-            let end = memchr(b'\n', &region[k..]).map_or(region.len(), |i| k + i);
+            let mut start = memrchr(b'\n', &region[..k]).map_or(0, |i| i + 1);
+            let mut end = memchr(b'\n', &region[k..]).map_or(region.len(), |i| k + i);
+            if self.format == Some(LogFormat::Cri) {
+                // A CRI message split into `P` fragments is matched whole.
+                while start > pos {
+                    let prev = memrchr(b'\n', &region[..start - 1]).map_or(0, |i| i + 1);
+                    if prev < pos || !is_cri_partial(&region[prev..start - 1]) {
+                        break;
+                    }
+                    start = prev;
+                }
+                let mut last = memrchr(b'\n', &region[start..end]).map_or(start, |i| start + i + 1);
+                while end < region.len() && is_cri_partial(&region[last..end]) {
+                    last = end + 1;
+                    end = memchr(b'\n', &region[last..]).map_or(region.len(), |i| last + i);
+                }
+            }
             counted += count_newlines(&region[counted_pos..start]);
             counted_pos = start;
             self.confirm(&region[start..end], base + counted + 1);
@@ -258,6 +288,9 @@ impl<'a> LogScanner<'a> {
     }
 
     fn keep_tail(&mut self, line_no: u64, raw: &[u8]) {
+        if line_no == 1 {
+            self.first = Some(raw[..raw.len().min(MAX_EVIDENCE_LEN)].to_vec());
+        }
         let raw = &raw[..raw.len().min(4 * MAX_EVIDENCE_LEN)];
         // Reuse the oldest line's allocation: this runs for the last lines of every buffer.
         let mut text = if self.tail.len() == TAIL_LINES {
@@ -272,7 +305,17 @@ impl<'a> LogScanner<'a> {
 
     fn confirm(&mut self, raw: &[u8], line_no: u64) {
         self.ensure_format(raw);
-        let (text, _) = decode(self.format.unwrap_or(LogFormat::Plain), raw);
+        let format = self.format.unwrap_or(LogFormat::Plain);
+        let text = if memchr(b'\n', raw).is_some() {
+            // Joined CRI fragments.
+            let mut joined = Vec::with_capacity(raw.len());
+            for piece in raw.split(|&b| b == b'\n') {
+                joined.extend_from_slice(&decode(format, piece).0);
+            }
+            std::borrow::Cow::Owned(joined)
+        } else {
+            decode(format, raw).0
+        };
         let hits = &mut self.hits;
         self.set.for_each_match(&text, SourceKind::Log, |rule| {
             let h = hits.entry(rule).or_insert(HitState {
@@ -305,7 +348,10 @@ impl<'a> LogScanner<'a> {
                 captures: self.set.captures(rule, &h.text),
                 line: LogLine {
                     line: h.line,
-                    text: clip(&String::from_utf8_lossy(&h.text), MAX_EVIDENCE_LEN),
+                    text: match std::str::from_utf8(&h.text) {
+                        Ok(t) => clip_around(t, self.set.span(rule, &h.text), MAX_EVIDENCE_LEN),
+                        Err(_) => clip(&String::from_utf8_lossy(&h.text), MAX_EVIDENCE_LEN),
+                    },
                 },
                 count: h.count,
                 lines_from_end: total.saturating_sub(h.line),
@@ -332,7 +378,14 @@ impl<'a> LogScanner<'a> {
                 text: clip(&String::from_utf8_lossy(&text), MAX_EVIDENCE_LEN),
             });
         }
+        let first_line = self.first.as_deref().map(|raw| {
+            let (text, _) = decode(format, raw);
+            clip(&String::from_utf8_lossy(&text), MAX_EVIDENCE_LEN)
+        });
         LogScan {
+            long_lines: self.long_lines,
+            first_long_line: self.first_long_line,
+            first_line,
             source: self.source,
             previous: self.previous,
             restart: self.restart,
@@ -341,5 +394,133 @@ impl<'a> LogScanner<'a> {
             hits,
             tail,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::patterns::{PatternPack, PatternSet};
+
+    fn set() -> PatternSet {
+        let yaml = r#"
+pack: test
+rules:
+  - id: t.oom
+    cause: oom_killed
+    scope: log
+    keywords: ["OutOfMemoryError"]
+    regex: 'java\.lang\.OutOfMemoryError: (?P<what>.+)'
+    explain: heap
+    examples: ['java.lang.OutOfMemoryError: Java heap space']
+  - id: t.refused
+    cause: dependency_unavailable
+    scope: log
+    regex: '(?i)connection refused'
+    explain: refused
+    examples: ['connect: connection refused']
+"#;
+        PatternSet::new(&[PatternPack::from_yaml("test.yaml", yaml).unwrap()]).unwrap()
+    }
+
+    fn scan(set: &PatternSet, data: &[u8], chunk: usize) -> LogScan {
+        let mut s = LogScanner::new(set, "x.log", None);
+        for c in data.chunks(chunk) {
+            s.feed(c);
+        }
+        s.finish()
+    }
+
+    #[test]
+    fn hits_line_numbers_and_tail_survive_any_chunking() {
+        let set = set();
+        let mut data = Vec::new();
+        for i in 0..100 {
+            data.extend_from_slice(format!("line {i} ok\n").as_bytes());
+        }
+        data.extend_from_slice(b"db: Connection refused\n");
+        data.extend_from_slice(
+            b"Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space\n",
+        );
+        data.extend_from_slice(b"\tat App.main(App.java:3)");
+        for chunk in [1, 7, 64, 1 << 20] {
+            let s = scan(&set, &data, chunk);
+            assert_eq!(s.lines, 103, "chunk {chunk}");
+            assert_eq!(s.hits.len(), 2);
+            let oom = s.hits.iter().find(|h| h.rule == 0).unwrap();
+            assert_eq!(oom.line.line, 102);
+            assert_eq!(oom.lines_from_end, 1);
+            assert_eq!(
+                oom.captures,
+                vec![("what".to_string(), "Java heap space".to_string())]
+            );
+            assert_eq!(s.tail.len(), crate::incident::TAIL_LINES);
+            assert_eq!(s.tail.last().unwrap().text, "\tat App.main(App.java:3)");
+            assert_eq!(s.tail.last().unwrap().line, 103);
+        }
+    }
+
+    #[test]
+    fn cri_partial_lines_are_joined_and_framing_removed() {
+        let set = set();
+        let data = b"2026-01-01T00:00:00.1Z stdout F starting\n\
+2026-01-01T00:00:01.1Z stderr P java.lang.OutOfMem\n\
+2026-01-01T00:00:01.2Z stderr F oryError: Java heap space\n\
+2026-01-01T00:00:02.1Z stderr F dial tcp: connect: connection refused\n";
+        let s = scan(&set, data, 1 << 16);
+        assert_eq!(s.tail[0].text, "starting");
+        assert_eq!(
+            s.tail[1].text,
+            "java.lang.OutOfMemoryError: Java heap space"
+        );
+        assert_eq!(
+            s.hits.len(),
+            1,
+            "a match split across P/F lines is not seen by the search"
+        );
+        assert_eq!(s.hits[0].line.text, "dial tcp: connect: connection refused");
+    }
+
+    #[test]
+    fn cri_fragments_around_a_keyword_are_matched_whole() {
+        let set = set();
+        let data = b"2026-01-01T00:00:00.1Z stdout F starting\n\
+2026-01-01T00:00:01.1Z stderr P Exception in thread main java.lang.OutOfMemoryError: \n\
+2026-01-01T00:00:01.2Z stderr F Java heap space\n";
+        let s = scan(&set, data, 1 << 16);
+        assert_eq!(s.hits.len(), 1);
+        assert_eq!(s.hits[0].line.line, 2);
+        assert_eq!(
+            s.hits[0].captures,
+            vec![("what".to_string(), "Java heap space".to_string())]
+        );
+    }
+
+    #[test]
+    fn docker_json_is_decoded() {
+        let set = set();
+        let data = br#"{"log":"boot\n","stream":"stdout","time":"2026-01-01T00:00:00Z"}
+{"log":"java.lang.OutOfMemoryError: \"big\" heap\n","stream":"stderr","time":"2026-01-01T00:00:01Z"}
+"#;
+        let s = scan(&set, data, 5);
+        assert_eq!(
+            s.hits[0].line.text,
+            "java.lang.OutOfMemoryError: \"big\" heap"
+        );
+        assert_eq!(s.tail[0].text, "boot");
+    }
+
+    #[test]
+    fn invalid_utf8_and_huge_lines_do_not_stop_the_scan() {
+        let set = set();
+        let mut data = vec![0xff, 0xfe, b'x', b'\n'];
+        data.extend(std::iter::repeat_n(b'a', 3 * MAX_LINE));
+        data.push(b'\n');
+        data.extend_from_slice(b"connection refused \xc3\x28 after junk\n");
+        let s = scan(&set, &data, 1 << 18);
+        assert_eq!(s.lines, 3);
+        assert_eq!(s.hits.len(), 1);
+        assert_eq!(s.hits[0].line.line, 3);
+        assert!(s.tail[0].text.contains('\u{fffd}'));
     }
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use podmortem::eval::{load_cases, metrics, run, Metrics};
+use podmortem::Mode;
 
 use super::{emit, engine, Format, PackArgs};
 
@@ -67,29 +68,38 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<i32> {
         );
     }
     let engine = engine(&args.packs)?;
-    let results = run(&engine, &cases, args.threshold);
-    let m = metrics(&results, args.threshold);
-    let out = match args.format {
-        Format::Json => {
-            serde_json::to_string_pretty(&serde_json::json!({
-                "rules": m,
-                "cases": if args.misses { serde_json::to_value(&results)? } else { serde_json::Value::Null },
-            }))? + "\n"
-        }
-        _ => {
-            let mut s = table("rules", &m);
-            if args.misses {
-                let _ = writeln!(s, "misses:");
-                for r in results.iter().filter(|r| !r.correct) {
-                    let _ = writeln!(
-                        s,
-                        "  {:<16} expected {:<26} got {:<26} {:.2}",
-                        r.id, r.expected, r.predicted, r.confidence
-                    );
-                }
+    let mut modes = vec![("rules", Mode::Rules)];
+    if engine.model().is_some() {
+        modes.push(("model_only", Mode::ModelOnly));
+        modes.push(("fused", Mode::Fused));
+    }
+    let mut json = serde_json::Map::new();
+    let mut text = String::new();
+    for (name, mode) in modes {
+        let e = engine.clone().with_mode(mode);
+        let results = run(&e, &cases, args.threshold);
+        let m = metrics(&results, args.threshold);
+        text.push_str(&table(name, &m));
+        if args.misses {
+            let _ = writeln!(text, "misses:");
+            for r in results.iter().filter(|r| !r.correct) {
+                let _ = writeln!(
+                    text,
+                    "  {:<16} expected {:<26} got {:<26} {:.2}",
+                    r.id, r.expected, r.predicted, r.confidence
+                );
             }
-            s
         }
+        text.push('\n');
+        let mut v = serde_json::to_value(&m)?;
+        if args.misses {
+            v["cases"] = serde_json::to_value(&results)?;
+        }
+        json.insert(name.to_string(), v);
+    }
+    let out = match args.format {
+        Format::Json => serde_json::to_string_pretty(&json)? + "\n",
+        _ => text,
     };
     emit(&out)?;
     Ok(0)

@@ -3,11 +3,15 @@
 mod analyze;
 mod eval_cmd;
 mod patterns_cmd;
+#[cfg(feature = "train")]
+mod train_cmd;
+#[cfg(feature = "live")]
+mod watch;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// Tells you why a Kubernetes container is stuck in BackOff.
 ///
@@ -36,9 +40,27 @@ Exit status: 0 when every input was read, 1 when some inputs could not be read
     Analyze(AnalyzeArgs),
     /// Score the engine on labeled cases (accuracy, macro-F1, calibration).
     Eval(eval_cmd::EvalArgs),
+    /// Train the classifier on a labeled corpus (CORPUS/train, calibrated on CORPUS/validation).
+    #[cfg(feature = "train")]
+    Train(train_cmd::TrainArgs),
     /// Inspect, test and export pattern packs.
     #[command(subcommand)]
     Patterns(PatternsCommand),
+    /// Follow a live cluster: diagnose containers as they start backing off.
+    #[cfg(feature = "live")]
+    #[command(after_help = "\
+Examples:
+  podmortem watch -n shop
+  podmortem watch -A -o json | jq .cause
+  podmortem watch --once -n shop            # diagnose what is failing now and exit
+  kubectl podmortem watch -n shop           # as a kubectl plugin (kubectl-podmortem on PATH)
+
+Needs get/list/watch on pods, get on pods/log, list/watch on events (deploy/rbac.yaml);
+--emit-events also needs create on events.
+
+Exit status: 0 on Ctrl-C/SIGTERM or after --once, 1 when the cluster cannot be used
+(no kubeconfig, unreachable, unauthorized, forbidden, namespace not found), 2 on usage errors.")]
+    Watch(watch::WatchArgs),
 }
 
 /// Output format.
@@ -69,6 +91,12 @@ pub struct PackArgs {
     /// built-in one, a rule with the same id replaces the built-in rule. Repeatable.
     #[arg(long = "patterns", value_name = "DIR")]
     pub patterns: Vec<PathBuf>,
+    /// Use this trained model instead of the built-in one (see `podmortem train`).
+    #[arg(long, value_name = "FILE", conflicts_with = "rules_only")]
+    pub model: Option<PathBuf>,
+    /// Ignore the trained model: decide with the rule scores alone.
+    #[arg(long)]
+    pub rules_only: bool,
 }
 
 #[derive(Args, Debug)]
@@ -146,17 +174,42 @@ pub fn emit(s: &str) -> io::Result<()> {
     }
 }
 
+/// The name to show in usage text: `kubectl podmortem` when run as the kubectl plugin
+/// (kubectl runs `kubectl-podmortem` found on PATH; `-` in a plugin name is a space).
+fn display_name(argv0: Option<std::ffi::OsString>) -> Option<&'static str> {
+    let argv0 = argv0?;
+    let stem = std::path::Path::new(&argv0)
+        .file_stem()?
+        .to_str()?
+        .to_string();
+    (stem == "kubectl-podmortem").then_some("kubectl podmortem")
+}
+
+/// Parse the command line, naming the program as the user invoked it.
+fn parse() -> Cli {
+    let mut cmd = Cli::command();
+    if let Some(name) = display_name(std::env::args_os().next()) {
+        cmd = cmd.name(name).bin_name(name);
+    }
+    let matches = cmd.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 /// Parse flags, run, and map the outcome to an exit status.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let cli = parse();
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Eval(args) => eval_cmd::run_eval(args),
+        #[cfg(feature = "train")]
+        Command::Train(args) => train_cmd::run(args),
         Command::Patterns(cmd) => match cmd {
             PatternsCommand::Test { dir } => patterns_cmd::test(dir),
             PatternsCommand::List { rules, packs } => patterns_cmd::list(rules, &packs),
             PatternsCommand::Export { dialect, packs } => patterns_cmd::export(dialect, &packs),
         },
+        #[cfg(feature = "live")]
+        Command::Watch(args) => watch::run(args),
     };
     match result {
         Ok(code) => code,
@@ -174,6 +227,17 @@ pub fn main() -> i32 {
 
 /// Build the engine from the built-in packs plus `--patterns` directories.
 pub fn engine(packs: &PackArgs) -> anyhow::Result<podmortem::Engine> {
+    let engine = patterns_engine(packs)?;
+    if packs.rules_only {
+        return Ok(engine.with_model(None));
+    }
+    match &packs.model {
+        Some(path) => Ok(engine.with_model(Some(podmortem::model::Model::load(path)?))),
+        None => Ok(engine),
+    }
+}
+
+fn patterns_engine(packs: &PackArgs) -> anyhow::Result<podmortem::Engine> {
     use anyhow::Context;
     if packs.patterns.is_empty() {
         return Ok(podmortem::Engine::new());

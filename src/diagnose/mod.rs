@@ -27,6 +27,7 @@ use serde::Serialize;
 
 use crate::cause::Cause;
 use crate::incident::{ContainerState, Incident, SourceKind, Terminated};
+use crate::model::{featurize, Features, Model, Variant, ABSTAIN_THRESHOLD};
 use crate::patterns::PatternSet;
 
 /// Softmax temperature applied to cause scores.
@@ -197,8 +198,15 @@ pub fn is_failing(incident: &Incident) -> bool {
                         || restarts > 0
                         || t.reason.as_deref() == Some("OOMKilled")
                 }
+                // Running again after a crash: failing while the back-off has not reset
+                // (10 minutes of healthy running), when the export says how long ago it was.
                 Some(ContainerState::Running { .. }) => {
-                    (restarts > 0 && st.ready != Some(true)) || (restarts > 0 && troubling_events)
+                    restarts > 0
+                        && (st.ready != Some(true)
+                            || troubling_events
+                            || incident
+                                .last_restart_secs
+                                .is_some_and(|s| s < backoff::RESET_AFTER_SECS))
                 }
                 None => {
                     troubling_events
@@ -209,7 +217,15 @@ pub fn is_failing(incident: &Incident) -> bool {
                 }
             }
         }
-        None => troubling_events || !incident.logs.is_empty(),
+        // Logs alone: only when some rule recognised something in them.
+        // A previous instance's log means the container restarted.
+        None => {
+            troubling_events
+                || incident
+                    .logs
+                    .iter()
+                    .any(|l| !l.hits.is_empty() || l.previous)
+        }
     }
 }
 
@@ -225,6 +241,19 @@ pub fn is_failing(incident: &Incident) -> bool {
 #[derive(Debug, Clone)]
 pub struct Engine {
     set: PatternSet,
+    model: Option<std::sync::Arc<Model>>,
+    mode: Mode,
+}
+
+/// How the engine turns signals into probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The hand-set softmax over rule scores (no model).
+    Rules,
+    /// The trained model without rule-derived features (an ablation for `eval`).
+    ModelOnly,
+    /// The trained model over all features, rules included (the default when a model exists).
+    Fused,
 }
 
 impl Default for Engine {
@@ -248,14 +277,62 @@ pub struct Report {
 impl Engine {
     /// An engine with the embedded pattern packs.
     pub fn new() -> Engine {
-        Engine {
-            set: PatternSet::embedded(),
+        Engine::with_patterns(PatternSet::embedded())
+    }
+
+    /// An engine with a custom pattern set (and the embedded model, if any).
+    pub fn with_patterns(set: PatternSet) -> Engine {
+        let model = Model::embedded().map(std::sync::Arc::new);
+        let mode = if model.is_some() {
+            Mode::Fused
+        } else {
+            Mode::Rules
+        };
+        Engine { set, model, mode }
+    }
+
+    /// Use `model` (or none: rules only). The mode becomes `Fused` with a model.
+    pub fn with_model(mut self, model: Option<Model>) -> Engine {
+        self.mode = if model.is_some() {
+            Mode::Fused
+        } else {
+            Mode::Rules
+        };
+        self.model = model.map(std::sync::Arc::new);
+        self
+    }
+
+    /// Choose how probabilities are computed; model modes fall back to rules without a model.
+    pub fn with_mode(mut self, mode: Mode) -> Engine {
+        self.mode = mode;
+        self
+    }
+
+    /// The current mode (`Rules` when no model is loaded).
+    pub fn mode(&self) -> Mode {
+        if self.model.is_none() {
+            Mode::Rules
+        } else {
+            self.mode
         }
     }
 
-    /// An engine with a custom pattern set.
-    pub fn with_patterns(set: PatternSet) -> Engine {
-        Engine { set }
+    /// The loaded model.
+    pub fn model(&self) -> Option<&Model> {
+        self.model.as_deref()
+    }
+
+    /// The rule engine's probabilities for an incident, by [`Cause::index`].
+    pub fn rule_probabilities(&self, incident: &Incident) -> [f64; 18] {
+        probabilities(&cause_scores(&self.signals(incident)))
+    }
+
+    /// The model features of an incident (what `podmortem train` fits on).
+    pub fn features(&self, incident: &Incident) -> Features {
+        let signals = self.signals(incident);
+        let scores = cause_scores(&signals);
+        let probs = probabilities(&scores);
+        featurize(incident, &signals, &scores, &probs)
     }
 
     /// The compiled patterns.
@@ -283,13 +360,13 @@ impl Engine {
             .map(|i| self.diagnose(i))
             .collect();
         out.sort_by(|a, b| {
-            // Known causes first; then containers whose status we saw (pods that exist) before
-            // pods known only from events or logs (often already deleted).
+            // Named causes first, most confident first; `unknown` (however sure we are that we
+            // do not know) last. Ties go to containers whose status we saw.
             let known = |d: &Diagnosis| d.cause != Cause::Unknown;
             known(b)
                 .cmp(&known(a))
-                .then(b.has_status.cmp(&a.has_status))
                 .then(b.confidence.total_cmp(&a.confidence))
+                .then(b.has_status.cmp(&a.has_status))
                 .then(b.score.total_cmp(&a.score))
                 .then(a.display_name().cmp(&b.display_name()))
         });
@@ -309,22 +386,26 @@ impl Engine {
                     evidence: Evidence {
                         source: e.source.to_string(),
                         kind: SourceKind::Event,
-                        text: crate::incident::clip(
-                            &format!(
-                                "{} {}{}: {}",
+                        text: {
+                            let head = format!(
+                                "{} {}{}: ",
                                 e.kind.as_deref().unwrap_or(""),
                                 e.reason,
                                 if e.count > 1 {
                                     format!(" (x{})", e.count)
                                 } else {
                                     String::new()
-                                },
-                                e.message
-                            ),
-                            crate::incident::MAX_EVIDENCE_LEN,
-                        )
-                        .trim_start()
-                        .to_string(),
+                                }
+                            );
+                            let full = format!("{}{}", head.trim_start(), e.message);
+                            let off = full.len() - e.message.len();
+                            let span = self.set.span(m.rule, text).map(|(a, b)| (a + off, b + off));
+                            crate::incident::clip_around(
+                                &full,
+                                span,
+                                crate::incident::MAX_EVIDENCE_LEN,
+                            )
+                        },
                         rule: rule.id.clone(),
                         cause: rule.cause,
                         weight: rule.weight * EVENT_FACTOR * repeat,
@@ -371,6 +452,19 @@ impl Engine {
                 });
             }
         }
+        // app_crash means "a crash nothing more specific explains": generic crash markers
+        // (a traceback header, `Node.js v20` footers, `Application run failed`) count half when
+        // a specific cause has real evidence.
+        let specific = sig
+            .iter()
+            .any(|s| s.evidence.cause != Cause::AppCrash && s.evidence.weight >= 2.0);
+        if specific {
+            for s in sig.iter_mut() {
+                if s.evidence.cause == Cause::AppCrash && !s.evidence.rule.starts_with("status.") {
+                    s.evidence.weight *= 0.5;
+                }
+            }
+        }
         sig
     }
 
@@ -378,13 +472,30 @@ impl Engine {
     pub fn diagnose(&self, incident: &Incident) -> Diagnosis {
         let signals = self.signals(incident);
         let scores = cause_scores(&signals);
-        let probs = probabilities(&scores);
+        let rule_probs = probabilities(&scores);
+        let (probs, threshold) = match (self.mode(), &self.model) {
+            (Mode::Rules, _) | (_, None) => (rule_probs, 0.0),
+            (mode, Some(model)) => {
+                let f = featurize(incident, &signals, &scores, &rule_probs);
+                let variant = if mode == Mode::ModelOnly {
+                    Variant::ModelOnly
+                } else {
+                    Variant::Fused
+                };
+                (model.predict(&f, &rule_probs, variant), ABSTAIN_THRESHOLD)
+            }
+        };
         let (mut cause, mut confidence) = (Cause::Unknown, probs[Cause::Unknown.index()]);
         for c in Cause::ALL {
             if probs[c.index()] > confidence {
                 cause = c;
                 confidence = probs[c.index()];
             }
+        }
+        if cause != Cause::Unknown && confidence < threshold {
+            // Too unsure to name a cause: say so; the best guess stays in `alternatives`.
+            confidence = probs[Cause::Unknown.index()].max(1.0 - confidence);
+            cause = Cause::Unknown;
         }
         self.finish(incident, signals, &scores, &probs, cause, confidence)
     }
@@ -419,7 +530,36 @@ impl Engine {
                 captures.entry(k.clone()).or_insert_with(|| v.clone());
             }
         }
+        if top.is_none() && cause != Cause::Unknown {
+            // The model named a cause no rule supports: show the crash window it read.
+            let fallback: Vec<Signal> = incident
+                .logs
+                .iter()
+                .flat_map(|l| {
+                    l.tail.iter().rev().take(3).rev().map(move |t| Signal {
+                        evidence: Evidence {
+                            source: format!("{}:{}", l.source, t.line),
+                            kind: SourceKind::Log,
+                            text: t.text.clone(),
+                            rule: "model.crash_window".into(),
+                            cause,
+                            weight: 0.0,
+                        },
+                        detail: None,
+                        captures: Vec::new(),
+                    })
+                })
+                .collect();
+            signals.splice(0..0, fallback);
+        }
+        let top = signals
+            .iter()
+            .find(|s| s.evidence.cause == cause && s.evidence.rule != "model.crash_window");
         let explanation = match top {
+            None if cause != Cause::Unknown => format!(
+                "The trained model recognises this as {} from the crash window; no pattern rule matched.",
+                cause.title()
+            ),
             Some(s) => self
                 .set
                 .find(&s.evidence.rule)
@@ -785,7 +925,11 @@ fn match_status_texts(
                     evidence: Evidence {
                         source: src.clone(),
                         kind: SourceKind::Status,
-                        text: crate::incident::clip(text, crate::incident::MAX_EVIDENCE_LEN),
+                        text: crate::incident::clip_around(
+                            text,
+                            set.span(m.rule, text.as_bytes()),
+                            crate::incident::MAX_EVIDENCE_LEN,
+                        ),
                         rule: rule.id.clone(),
                         cause: rule.cause,
                         weight: rule.weight * factor,

@@ -127,7 +127,10 @@ pub fn remediation(
                 captures.get("host").or(captures.get("service")).map(|x| format!(" ({x})")).unwrap_or_default()
             ),
             format!("$ kubectl get svc,endpoints{ns_flag}"),
-            format!("$ kubectl run -it --rm dnscheck{ns_flag} --image=busybox:1.36 --restart=Never -- nslookup {}", cap("host", "<host>")),
+            format!(
+                "$ kubectl run -it --rm dnscheck{ns_flag} --image=busybox:1.36 --restart=Never -- nslookup {}",
+                captures.get("host").or(captures.get("service")).map_or("<host>", |h| h.as_str())
+            ),
         ],
         Cause::CredentialsRejected => vec![
             format!(

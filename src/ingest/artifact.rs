@@ -12,12 +12,17 @@ pub(crate) struct PodRecord {
     pub message: Option<String>,
     pub restart_policy: Option<String>,
     pub containers: Vec<ContainerRecord>,
+    /// Read from a list of all pods (`get pods -o json|yaml`, a dump's pods.json): pods of
+    /// that namespace absent from it no longer exist.
+    pub listed: bool,
 }
 
 /// One container of a [`PodRecord`].
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ContainerRecord {
     pub name: String,
+    /// Runtime container ids (current and last instance), without the `docker://` scheme.
+    pub ids: Vec<String>,
     pub spec: ContainerSpec,
     pub status: Option<ContainerStatus>,
 }
@@ -30,6 +35,8 @@ pub(crate) struct PodRow {
     pub ready: Option<(u32, u32)>,
     pub status: String,
     pub restarts: Option<u32>,
+    /// `4 (23s ago)` → 23.
+    pub last_restart_secs: Option<u64>,
     pub source: crate::incident::Location,
 }
 
@@ -48,6 +55,8 @@ pub(crate) struct LogItem {
     pub namespace: Option<String>,
     pub pod: Option<String>,
     pub container: Option<String>,
+    /// The runtime container id from a Docker log path, matched against pod statuses.
+    pub container_id: Option<String>,
     /// File stem used to attach logs that carry no identity.
     pub stem: String,
     pub scan: LogScan,

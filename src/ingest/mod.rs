@@ -195,15 +195,8 @@ fn read_any(
         return;
     }
     if head.starts_with(&[0x1f, 0x8b]) {
-        let inner = name
-            .strip_suffix(".gz")
-            .or_else(|| name.strip_suffix(".tgz").map(|_| name))
-            .unwrap_or(name);
-        let inner_name = if name.ends_with(".tgz") {
-            format!("{}.tar", &name[..name.len() - 4])
-        } else {
-            inner.to_string()
-        };
+        // `app.log.gz` decides identity as `app.log`; a `.tgz` is recognised as tar by content.
+        let inner_name = name.strip_suffix(".gz").unwrap_or(name).to_string();
         let dec = flate2::read::MultiGzDecoder::new(reader);
         read_any_named(set, name, &inner_name, Box::new(dec), out, errs);
         return;
@@ -254,11 +247,24 @@ fn read_any_named(
     let kind = sniff(trimmed, first_line);
     match kind {
         Sniffed::Log => {
-            let id = LogIdentity::from_path(name);
+            let mut id = LogIdentity::from_path(name);
+            if id.pod.is_none() {
+                id.from_docker_attrs(first_line);
+            }
             let scanner = LogScanner::new(set, display.to_string(), None)
                 .previous(id.previous)
                 .restart(id.restart);
             let (scan, err) = scanner.scan_reader(reader);
+            if let Some(n) = scan.first_long_line {
+                errs.push(InputError::new(
+                    display,
+                    format!(
+                        "line {n} is longer than {} MiB: only its start was searched ({} such line(s)); the rest of the file was analysed",
+                        crate::scan::MAX_LINE >> 20,
+                        scan.long_lines
+                    ),
+                ));
+            }
             if let Some(e) = err {
                 errs.push(InputError::new(
                     display,
@@ -269,6 +275,7 @@ fn read_any_named(
                 namespace: id.namespace,
                 pod: id.pod,
                 container: id.container,
+                container_id: id.container_id,
                 stem: id.stem,
                 scan,
             }));
@@ -312,7 +319,14 @@ fn sniff(text: &str, first_line: &str) -> Sniffed {
     if first_line.starts_with("==== START logs for container") {
         return Sniffed::Stream;
     }
-    if first_line.starts_with('{') || first_line.starts_with('[') {
+    // `[2024-05-02 09:15:21] [INFO] …` (gunicorn, log4j, Laravel) is a log, not a JSON array.
+    let json_array = first_line.starts_with('[')
+        && first_line[1..]
+            .trim_start()
+            .chars()
+            .next()
+            .is_none_or(|c| matches!(c, '{' | '[' | ']' | '"'));
+    if first_line.starts_with('{') || json_array {
         if LogFormat::sniff(first_line.as_bytes()) == LogFormat::Docker {
             return Sniffed::Log;
         }
@@ -322,9 +336,9 @@ fn sniff(text: &str, first_line: &str) -> Sniffed {
                 return Sniffed::Log;
             }
         }
-        // A log line that merely starts with a bracket (`[INFO] …`, `[Sun Dec 04 …] [error] …`,
-        // `[10.30 16:49:06] …`) is a syntax error on the first line, whereas JSON cut short by
-        // the sniffing window is only an early end of input.
+        // A log line that merely starts with a brace or bracket (`{level=info} …`,
+        // `[{main}] …`) is a syntax error on the first line, whereas JSON cut short by the
+        // sniffing window is only an early end of input.
         if let Some(Err(e)) = serde_json::Deserializer::from_str(text)
             .into_iter::<serde_json::Value>()
             .next()
@@ -349,7 +363,7 @@ fn sniff(text: &str, first_line: &str) -> Sniffed {
     if text::is_describe(text) {
         return Sniffed::Describe;
     }
-    if text::is_events_header(first_line) {
+    if text::is_events_header(first_line) || text::is_headerless_event(first_line) {
         return Sniffed::EventsTable;
     }
     if text::is_pods_header(first_line) {
@@ -423,6 +437,7 @@ fn dump_stream(
                     namespace: Some(ns),
                     pod: Some(p),
                     container: Some(c.clone()),
+                    container_id: None,
                     stem: c,
                     scan: scanner.finish(),
                 }));
@@ -449,6 +464,7 @@ fn dump_stream(
             namespace: Some(ns),
             pod: Some(p),
             container: Some(c.clone()),
+            container_id: None,
             stem: c,
             scan: scanner.finish(),
         }));
@@ -503,10 +519,32 @@ pub(crate) struct LogIdentity {
     container: Option<String>,
     restart: Option<u32>,
     previous: bool,
+    container_id: Option<String>,
     stem: String,
 }
 
 impl LogIdentity {
+    /// Docker json-file lines carry pod identity in `attrs` when dockerd logs the kubelet's
+    /// labels (`--log-opt labels=io.kubernetes.pod.name,…`).
+    fn from_docker_attrs(&mut self, first_line: &str) {
+        #[derive(serde::Deserialize)]
+        struct Line {
+            attrs: std::collections::HashMap<String, String>,
+        }
+        let Ok(l) = serde_json::from_str::<Line>(first_line) else {
+            return;
+        };
+        let get = |k: &str| l.attrs.get(k).filter(|v| !v.is_empty()).cloned();
+        if let Some(pod) = get("io.kubernetes.pod.name") {
+            self.pod = Some(pod);
+            self.namespace = get("io.kubernetes.pod.namespace");
+            self.container = get("io.kubernetes.container.name");
+            if let Some(c) = &self.container {
+                self.stem = c.clone();
+            }
+        }
+    }
+
     /// Recognises `/var/log/pods/<ns>_<pod>_<uid>/<container>/<N>.log[.<ts>][.gz]`,
     /// `/var/log/containers/<pod>_<ns>_<container>-<id>.log`, and `NAME[.-_]previous.log`.
     pub(crate) fn from_path(name: &str) -> LogIdentity {
@@ -526,6 +564,7 @@ impl LogIdentity {
                     container: Some(container.to_string()),
                     restart: num.parse().ok(),
                     previous: false,
+                    container_id: None,
                     stem: container.to_string(),
                 };
             }
@@ -542,10 +581,21 @@ impl LogIdentity {
                             container: Some(c.to_string()),
                             restart: None,
                             previous: false,
+                            container_id: None,
                             stem: c.to_string(),
                         };
                     }
                 }
+            }
+        }
+        // /var/lib/docker/containers/<id>/<id>-json.log: the id maps to a pod status.
+        if let Some(id) = base.strip_suffix("-json.log") {
+            if id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return LogIdentity {
+                    container_id: Some(id.to_string()),
+                    stem: id[..12].to_string(),
+                    ..Default::default()
+                };
             }
         }
         let mut stem = base;
@@ -648,6 +698,7 @@ mod tests {
             "[10.30 16:49:06] chrome.exe - proxy.example.com:5070 open through proxy HTTPS\n",
             "[INFO] Scanning for projects...\n",
             "{level=info} started\n",
+            "[{main}] INFO started\n",
         ] {
             let first = head.lines().next().unwrap();
             assert_eq!(sniff(head, first), Sniffed::Log, "{head}");
@@ -709,6 +760,7 @@ pub fn assemble(set: &PatternSet, objects: &[serde_json::Value], logs: &[ApiLog]
             namespace: Some(l.namespace.clone()),
             pod: Some(l.pod.clone()),
             container: Some(l.container.clone()),
+            container_id: None,
             stem: l.container.clone(),
             scan: scanner.finish(),
         }));

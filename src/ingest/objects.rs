@@ -69,7 +69,8 @@ fn collect_one(v: &Value, list_kind: Option<&str>, file: &str, out: &mut Vec<Art
         });
     match kind.as_str() {
         "Pod" => {
-            if let Some(p) = pod(v, file) {
+            if let Some(mut p) = pod(v, file) {
+                p.listed = list_kind.is_some();
                 out.push(Artifact::Pod(p));
             }
         }
@@ -154,6 +155,7 @@ fn pod(v: &Value, file: &str) -> Option<PodRecord> {
         message: s(v, &["status", "message"]),
         restart_policy: s(v, &["spec", "restartPolicy"]),
         containers: Vec::new(),
+        listed: false,
     };
     for (spec_key, status_key, init) in [
         ("initContainers", "initContainerStatuses", true),
@@ -222,14 +224,32 @@ fn pod(v: &Value, file: &str) -> Option<PodRecord> {
                     source: loc.clone(),
                 }
             });
+            let ids = st
+                .map(|st| {
+                    [
+                        s(st, &["containerID"]),
+                        s(st, &["lastState", "terminated", "containerID"]),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .map(|id| strip_scheme(&id).to_string())
+                    .collect()
+                })
+                .unwrap_or_default();
             rec.containers.push(ContainerRecord {
                 name: cname,
+                ids,
                 spec: cspec,
                 status,
             });
         }
     }
     Some(rec)
+}
+
+/// `docker://0d6f…` → `0d6f…`.
+pub(crate) fn strip_scheme(id: &str) -> &str {
+    id.split_once("://").map_or(id, |(_, rest)| rest)
 }
 
 /// `spec.containers{app}` → `app`.

@@ -9,6 +9,7 @@ use crate::incident::{
 
 #[derive(Debug, Default)]
 struct Container {
+    ids: Vec<String>,
     spec: ContainerSpec,
     status: Option<ContainerStatus>,
     events: Vec<EventRecord>,
@@ -27,6 +28,10 @@ struct Pod {
     events: Vec<EventRecord>,
     logs: Vec<LogScan>,
     row: Option<PodRow>,
+    /// A pod record or table row shows the pod exists.
+    exists: bool,
+    /// It came from a listing of all pods of its namespace.
+    listed: bool,
 }
 
 impl Pod {
@@ -85,6 +90,23 @@ pub fn workload_of(pod: &str) -> &str {
     }
 }
 
+/// A log line with every word holding a digit masked: instances of one container print the
+/// same banner with
+/// other timestamps, pids, versions and commit hashes.
+fn banner(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for tok in line.split_inclusive(|c: char| !c.is_ascii_alphanumeric()) {
+        let word = tok.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+        if word.bytes().any(|b| b.is_ascii_digit()) {
+            out.push('#');
+            out.push_str(&tok[word.len()..]);
+        } else {
+            out.push_str(tok);
+        }
+    }
+    out
+}
+
 impl Store {
     fn pod_index(&mut self, namespace: Option<&str>, name: &str) -> usize {
         let cands = self.index.get(name).cloned().unwrap_or_default();
@@ -123,6 +145,8 @@ impl Store {
             Artifact::Row(r) => {
                 let i = self.pod_index(r.namespace.as_deref(), &r.name);
                 self.pods[i].row = Some(r);
+                self.pods[i].exists = true;
+                self.pods[i].listed = true;
             }
             Artifact::Event(e) => self.add_event(e),
             Artifact::Log(l) => match &l.pod {
@@ -141,12 +165,25 @@ impl Store {
     fn add_pod(&mut self, p: PodRecord) {
         let i = self.pod_index(p.namespace.as_deref(), &p.name);
         let pod = &mut self.pods[i];
+        pod.exists = true;
+        pod.listed |= p.listed;
         pod.phase = p.phase.or(pod.phase.take());
         pod.reason = p.reason.or(pod.reason.take());
         pod.message = p.message.or(pod.message.take());
         pod.restart_policy = p.restart_policy.or(pod.restart_policy.take());
-        for ContainerRecord { name, spec, status } in p.containers {
+        for ContainerRecord {
+            name,
+            ids,
+            spec,
+            status,
+        } in p.containers
+        {
             let c = pod.container(&name);
+            for id in ids {
+                if !c.ids.contains(&id) {
+                    c.ids.push(id);
+                }
+            }
             merge_spec(&mut c.spec, spec);
             if status.is_some() {
                 c.status = status;
@@ -177,17 +214,89 @@ impl Store {
 
     /// Attach logs that carry no identity by file name, then build incidents.
     pub(crate) fn into_incidents(mut self) -> Vec<Incident> {
+        // Logs whose runtime id a pod status names go first, so their siblings can follow.
+        let mut rest = Vec::new();
         for log in std::mem::take(&mut self.loose_logs) {
+            if let Some(log) = self.attach_by_id(log) {
+                rest.push(log);
+            }
+        }
+        for log in rest {
             self.attach(log);
         }
+        // `kubectl get events` and `get pods` without -A name no namespace; when every pod
+        // whose namespace is known shares one, the export is of that namespace.
+        let mut namespaces: Vec<&String> = self
+            .pods
+            .iter()
+            .filter_map(|p| p.namespace.as_ref())
+            .collect();
+        namespaces.sort();
+        namespaces.dedup();
+        if let [only] = namespaces.as_slice() {
+            // Only pods known from kubectl tables qualify: a loose log keeps its own name.
+            let only = (*only).clone();
+            for p in &mut self.pods {
+                let from_tables = p.row.is_some()
+                    || !p.events.is_empty()
+                    || p.containers.iter().any(|(_, c)| !c.events.is_empty());
+                if p.namespace.is_none() && from_tables {
+                    p.namespace = Some(only.clone());
+                }
+            }
+        }
+        // Pods seen only in events, in a namespace whose full pod list we have, are gone
+        // (replaced by a rollout, deleted): history, not failing containers.
+        let listed: std::collections::HashSet<Option<String>> = self
+            .pods
+            .iter()
+            .filter(|p| p.listed)
+            .map(|p| p.namespace.clone())
+            .collect();
         let mut out = Vec::new();
         for pod in self.pods {
+            let only_events = !pod.exists
+                && pod.logs.is_empty()
+                && pod.containers.iter().all(|(_, c)| c.logs.is_empty());
+            if only_events && listed.contains(&pod.namespace) {
+                continue;
+            }
             build(pod, &mut out);
         }
         out
     }
 
+    /// Attach a log whose runtime container id a pod status names; give it back otherwise.
+    fn attach_by_id(&mut self, log: LogItem) -> Option<LogItem> {
+        if let Some(id) = &log.container_id {
+            for pod in &mut self.pods {
+                if let Some((_, c)) = pod.containers.iter_mut().find(|(_, c)| c.ids.contains(id)) {
+                    c.logs.push(log.scan);
+                    return None;
+                }
+            }
+        }
+        Some(log)
+    }
+
     fn attach(&mut self, log: LogItem) {
+        // 0b. an unidentified Docker log of a container's other instance: same start-up banner
+        //     (digits and hex masked) as a log already attached by id.
+        if log.container_id.is_some() {
+            if let Some(sig) = log.scan.first_line.as_deref().map(banner) {
+                for pod in &mut self.pods {
+                    for (_, c) in pod.containers.iter_mut() {
+                        if c.logs
+                            .iter()
+                            .any(|l| l.first_line.as_deref().map(banner).as_ref() == Some(&sig))
+                        {
+                            c.logs.push(log.scan);
+                            return;
+                        }
+                    }
+                }
+            }
+        }
         let stem = log.stem.as_str();
         // 1. a pod's exact name
         if let Some(&i) = self.index.get(stem).and_then(|v| v.first()) {
@@ -297,6 +406,7 @@ fn build(pod: Pod, out: &mut Vec<Incident>) {
         pod_reason: pod.reason.clone(),
         pod_message: pod.message.clone(),
         restart_policy: pod.restart_policy.clone(),
+        last_restart_secs: pod.row.as_ref().and_then(|r| r.last_restart_secs),
         events: Vec::new(),
         logs: Vec::new(),
     };

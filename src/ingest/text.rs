@@ -61,6 +61,58 @@ pub(crate) fn is_events_header(line: &str) -> bool {
     c.has("REASON") && c.has("MESSAGE") && (c.has("LAST SEEN") || c.has("OBJECT"))
 }
 
+/// A headerless `get events` row (`--no-headers`, or a cut-off export):
+/// `[NAMESPACE] LAST-SEEN TYPE REASON KIND/NAME MESSAGE`.
+struct Row<'a> {
+    namespace: Option<&'a str>,
+    age: &'a str,
+    kind: &'a str,
+    reason: &'a str,
+    object: &'a str,
+    message: &'a str,
+}
+
+fn headerless_event(line: &str) -> Option<Row<'_>> {
+    let mut f = line.split_whitespace();
+    let mut first = f.next()?;
+    let mut ns = None;
+    let mut kind = f.next()?;
+    if !matches!(kind, "Normal" | "Warning") {
+        ns = Some(first);
+        first = kind;
+        kind = f.next()?;
+        if !matches!(kind, "Normal" | "Warning") {
+            return None;
+        }
+    }
+    let reason = f.next()?;
+    let object = f.next()?;
+    let is_age = |a: &str| {
+        a == "<unknown>"
+            || (a.starts_with(|c: char| c.is_ascii_digit())
+                && a.chars().all(|c| c.is_ascii_digit() || "smhdy".contains(c))
+                && a.ends_with(|c: char| "smhdy".contains(c)))
+    };
+    if !object.contains('/') || !is_age(first) {
+        return None;
+    }
+    // The message is the rest of the line, spacing preserved.
+    let at = line.find(object)? + object.len();
+    Some(Row {
+        namespace: ns,
+        age: first,
+        kind,
+        reason,
+        object,
+        message: line[at..].trim(),
+    })
+}
+
+/// Whether `line` is a headerless `get events` row.
+pub(crate) fn is_headerless_event(line: &str) -> bool {
+    headerless_event(line).is_some()
+}
+
 /// Whether `line` is the header of a `kubectl get pods` table.
 pub(crate) fn is_pods_header(line: &str) -> bool {
     let c = Columns::parse(line);
@@ -72,6 +124,28 @@ pub(crate) fn is_describe(text: &str) -> bool {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     lines.next().is_some_and(|l| l.starts_with("Name:"))
         && text.lines().take(40).any(|l| l.starts_with("Namespace:"))
+}
+
+/// kubectl's short ages (`23s`, `4m56s`, `5d1h`, `2y`) in seconds.
+pub(crate) fn kubectl_age_secs(s: &str) -> Option<u64> {
+    let (mut total, mut num) = (0u64, String::new());
+    for ch in s.trim().chars() {
+        if ch.is_ascii_digit() {
+            num.push(ch);
+            continue;
+        }
+        let unit = match ch {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            'y' => 365 * 86400,
+            _ => return None,
+        };
+        total += num.parse::<u64>().ok()? * unit;
+        num.clear();
+    }
+    num.is_empty().then_some(total)
 }
 
 /// `14s (x2 over 28s)` → (`14s`, 2).
@@ -99,7 +173,27 @@ pub(crate) fn events_table(text: &str, file: &str, out: &mut Vec<Artifact>) {
             cols = Some(Columns::parse(line));
             continue;
         }
-        let Some(c) = &cols else { continue };
+        let Some(c) = &cols else {
+            if let Some(r) = headerless_event(line) {
+                if let Some(pod) = r.object.strip_prefix("pod/") {
+                    out.push(Artifact::Event(PodEvent {
+                        namespace: r.namespace.map(str::to_string),
+                        pod: pod.to_string(),
+                        container: None,
+                        record: EventRecord {
+                            kind: Some(r.kind.to_string()),
+                            reason: r.reason.to_string(),
+                            message: r.message.to_string(),
+                            count: 1,
+                            last_seen: None,
+                            age: Some(r.age.to_string()),
+                            source: Location::new(file, i as u64 + 1),
+                        },
+                    }));
+                }
+            }
+            continue;
+        };
         let object = c.get(line, "OBJECT").unwrap_or("");
         let Some(pod) = object
             .strip_prefix("pod/")
@@ -148,16 +242,22 @@ pub(crate) fn pods_table(text: &str, file: &str, out: &mut Vec<Artifact>) {
             let (a, b) = r.split_once('/')?;
             Some((a.parse().ok()?, b.parse().ok()?))
         });
-        let restarts = c
-            .get(line, "RESTARTS")
-            .and_then(|r| r.split_whitespace().next())
+        let restarts_cell = c.get(line, "RESTARTS").unwrap_or("");
+        let restarts = restarts_cell
+            .split_whitespace()
+            .next()
             .and_then(|r| r.parse().ok());
+        let last_restart_secs = restarts_cell
+            .split_once('(')
+            .and_then(|(_, r)| r.strip_suffix(" ago)"))
+            .and_then(kubectl_age_secs);
         out.push(Artifact::Row(PodRow {
             namespace: c.get(line, "NAMESPACE").map(str::to_string),
             name: name.to_string(),
             ready,
             status: c.get(line, "STATUS").unwrap_or("").to_string(),
             restarts,
+            last_restart_secs,
             source: Location::new(file, i as u64 + 1),
         }));
     }
@@ -177,6 +277,43 @@ enum Block {
     State,
     LastState,
     Limits,
+}
+
+/// Keys `kubectl describe pod` prints at column 0.
+fn is_top_key(line: &str) -> bool {
+    const KEYS: &[&str] = &[
+        "Name",
+        "Namespace",
+        "Priority",
+        "Priority Class Name",
+        "Runtime Class Name",
+        "Service Account",
+        "Node",
+        "Start Time",
+        "Labels",
+        "Annotations",
+        "Status",
+        "Reason",
+        "Message",
+        "SeccompProfile",
+        "IP",
+        "IPs",
+        "Controlled By",
+        "NominatedNodeName",
+        "Init Containers",
+        "Containers",
+        "Readiness Gates",
+        "Conditions",
+        "Volumes",
+        "QoS Class",
+        "Node-Selectors",
+        "Tolerations",
+        "Topology Spread Constraints",
+        "Events",
+        "Ephemeral Containers",
+    ];
+    line.split_once(':')
+        .is_some_and(|(k, _)| KEYS.contains(&k.trim_end()))
 }
 
 fn indent(line: &str) -> usize {
@@ -222,7 +359,7 @@ impl DescribeState<'_> {
 }
 
 fn status_mut(c: &mut ContainerRecord, loc: Location) -> &mut ContainerStatus {
-    c.status.get_or_insert_with(|| ContainerStatus {
+    c.status.get_or_insert(ContainerStatus {
         state: None,
         last_terminated: None,
         restart_count: None,
@@ -260,6 +397,24 @@ pub(crate) fn describe(text: &str, file: &str, out: &mut Vec<Artifact>) {
             continue;
         }
         let ind = indent(line);
+        if ind == 0
+            && matches!(st.section, Section::Containers { .. })
+            && st.last_key == Some("message")
+            && !is_top_key(line)
+        {
+            // kubectl prints the lines after the first of a multi-line termination message
+            // (FallbackToLogsOnError) at column 0.
+            describe_container_line(&mut st, line, 8, loc);
+            continue;
+        }
+        if ind == 0 && st.section == Section::Events && !line.starts_with("Name:") {
+            // Multi-line event messages (NFS mount output, …) continue at column 0.
+            if let Some(e) = st.events.last_mut() {
+                e.record.message.push('\n');
+                e.record.message.push_str(line.trim_end());
+                continue;
+            }
+        }
         if ind == 0 {
             st.block = Block::None;
             st.last_key = None;
@@ -316,6 +471,7 @@ pub(crate) fn describe(text: &str, file: &str, out: &mut Vec<Artifact>) {
                     if let Some(p) = st.pod.as_mut() {
                         p.containers.push(ContainerRecord {
                             name,
+                            ids: Vec::new(),
                             spec: ContainerSpec {
                                 init,
                                 ..Default::default()
@@ -373,6 +529,9 @@ fn describe_container_line(st: &mut DescribeState<'_>, line: &str, ind: usize, l
         let mut new_key = None;
         match k {
             "Image" => c.spec.image = Some(v.to_string()).filter(|s| !s.is_empty()),
+            "Container ID" if !v.is_empty() => {
+                c.ids.push(super::objects::strip_scheme(v).to_string())
+            }
             "State" => {
                 new_block = Block::State;
                 let state = match v {
@@ -472,6 +631,14 @@ fn describe_container_line(st: &mut DescribeState<'_>, line: &str, ind: usize, l
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kubectl_ages() {
+        assert_eq!(kubectl_age_secs("23s"), Some(23));
+        assert_eq!(kubectl_age_secs("4m56s"), Some(296));
+        assert_eq!(kubectl_age_secs("5d1h"), Some(5 * 86400 + 3600));
+        assert_eq!(kubectl_age_secs("soon"), None);
+    }
 
     #[test]
     fn age_counts() {

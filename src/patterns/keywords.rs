@@ -149,7 +149,8 @@ mod tests {
             vec!["address already in use", "eaddrinuse"]
         );
         assert_eq!(derive(r"(?i)OOMKilled").unwrap(), vec!["oomkilled"]);
-        assert!(derive(r"\d+ errors?").is_none());
+        assert_eq!(derive(r"\d+ errors?").unwrap(), vec![" error"]);
+        assert!(derive(r"\d+ \w+").is_none());
         assert!(derive(r"(a|bcd)x").is_none());
     }
 }

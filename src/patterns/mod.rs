@@ -84,3 +84,55 @@ pub fn merge_packs(mut base: Vec<PatternPack>, overrides: Vec<PatternPack>) -> V
     }
     base
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cause::Cause;
+
+    /// `podmortem patterns test` on the shipped packs, as part of `cargo test`.
+    #[test]
+    fn embedded_packs_pass_their_examples() {
+        let set = PatternSet::embedded();
+        let failures = set.test_examples();
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn every_cause_has_rules() {
+        let covered = PatternSet::embedded().covered_causes();
+        for c in Cause::ALL {
+            if c != Cause::Unknown {
+                assert!(covered.contains(&c), "no rule for {c}");
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_packs_name_file_rule_and_problem() {
+        let bad = "pack: x\nrules:\n  - id: x.bad\n    cause: oom_killed\n    regex: '(unclosed'\n    keywords: [unclosed]\n    explain: e\n    examples: ['(unclosed']\n";
+        let pack = PatternPack::from_yaml("mine/x.yaml", bad).unwrap();
+        let err = PatternSet::new(&[pack]).unwrap_err().to_string();
+        assert!(
+            err.starts_with("mine/x.yaml: rule x.bad: invalid regex"),
+            "{err}"
+        );
+        let err = PatternPack::from_yaml("y.yaml", "pack: y\nrules:\n  - id: a\n    cause: nope\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("y.yaml: invalid pattern pack"), "{err}");
+    }
+
+    #[test]
+    fn overrides_replace_rules_by_id() {
+        let base = embedded_packs();
+        let id = base[0].rules[0].id.clone();
+        let mut over = base[0].clone();
+        over.name = "mine".into();
+        over.rules.truncate(1);
+        over.rules[0].weight = 0.5;
+        let merged = merge_packs(base, vec![over]);
+        let set = PatternSet::new(&merged).unwrap();
+        assert_eq!(set.rule(set.find(&id).unwrap()).weight, 0.5);
+    }
+}

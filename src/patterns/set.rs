@@ -222,6 +222,14 @@ impl PatternSet {
         }
     }
 
+    /// The byte range of rule `index`'s first match in `line`.
+    pub fn span(&self, index: usize, line: &[u8]) -> Option<(usize, usize)> {
+        self.rules[index]
+            .regex()?
+            .find(line)
+            .map(|m| (m.start(), m.end()))
+    }
+
     /// Named captures of rule `index` on `line`.
     pub fn captures(&self, index: usize, line: &[u8]) -> Vec<(String, String)> {
         let Some(re) = self.rules[index].regex() else {

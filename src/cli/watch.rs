@@ -1,0 +1,253 @@
+//! `podmortem watch` (also `kubectl podmortem watch`): the CLI glue around
+//! [`podmortem::live`].
+
+use std::io;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use podmortem::live::{
+    connect, serve_metrics, ClientOptions, Metrics, OutputFormat, Sink, WatchError, WatchOptions,
+    Watcher, WriterSink,
+};
+use podmortem::render::TextOptions;
+
+use super::{engine, use_color, ColorChoice, PackArgs};
+
+/// Output of `watch`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WatchFormat {
+    /// A compact text block per incident.
+    Text,
+    /// One JSON diagnosis object per line (the batch `diagnoses[]` schema).
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct WatchArgs {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the
+    /// in-cluster service account).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Namespace to watch (default: the context's namespace, then `default`).
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NS",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespace: Option<String>,
+    /// Watch all namespaces.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Only pods matching this label selector (e.g. `app=api,tier!=cache`).
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", alias = "format", value_enum, default_value_t = WatchFormat::Text)]
+    pub output: WatchFormat,
+    /// Diagnose everything failing now and exit (no watching).
+    #[arg(long)]
+    pub once: bool,
+    /// Lines of each container's log to fetch.
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(i64).range(1..))]
+    pub tail_lines: i64,
+    /// Serve Prometheus metrics on ADDR (e.g. `:9464` or `127.0.0.1:9464`) at /metrics.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<String>,
+    /// Write a Warning Event (reason PodmortemDiagnosis) on the pod for each diagnosis
+    /// (needs create on events).
+    #[arg(long)]
+    pub emit_events: bool,
+    /// Colour text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Show every evidence line and remediation step.
+    #[arg(short, long)]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub packs: PackArgs,
+}
+
+/// `:9464` means all interfaces, as Prometheus exporters usually accept.
+fn metrics_addr(a: &str) -> String {
+    if a.starts_with(':') {
+        format!("0.0.0.0{a}")
+    } else {
+        a.to_string()
+    }
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM (how Kubernetes stops a pod).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+pub fn run(args: WatchArgs) -> anyhow::Result<i32> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let code = rt.block_on(run_async(args));
+    // Do not wait for an engine still compiling after a fatal start-up error.
+    rt.shutdown_background();
+    code
+}
+
+async fn run_async(args: WatchArgs) -> anyhow::Result<i32> {
+    match watch(args).await {
+        Ok(()) => Ok(0),
+        Err(Failure::Watch(WatchError::Output(e))) if e.kind() == io::ErrorKind::BrokenPipe => {
+            Ok(0)
+        }
+        Err(Failure::Watch(e)) => {
+            eprintln!("podmortem: {e}");
+            Ok(1)
+        }
+        // A bad --patterns directory is a usage error, as for `analyze`.
+        Err(Failure::Usage(e)) => Err(e),
+    }
+}
+
+enum Failure {
+    Watch(WatchError),
+    Usage(anyhow::Error),
+}
+
+impl From<WatchError> for Failure {
+    fn from(e: WatchError) -> Failure {
+        Failure::Watch(e)
+    }
+}
+
+async fn watch(args: WatchArgs) -> Result<(), Failure> {
+    let conn = connect(&ClientOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+    })
+    .await?;
+    let namespace = if args.all_namespaces {
+        None
+    } else {
+        Some(
+            args.namespace
+                .clone()
+                .unwrap_or_else(|| conn.default_namespace.clone()),
+        )
+    };
+    let opts = WatchOptions {
+        namespace: namespace.clone(),
+        selector: args.selector.clone(),
+        tail_lines: args.tail_lines,
+        emit_events: args.emit_events,
+    };
+    // Compile the pattern packs while the cluster is checked: start-up errors come back
+    // without waiting for it, and the happy path overlaps the two.
+    let packs = args.packs;
+    let engine = tokio::task::spawn_blocking(move || engine(&packs));
+    let metrics = Metrics::new();
+    let watcher = Watcher::new(&conn, opts).with_metrics(metrics.clone());
+    watcher.preflight(!args.once).await?;
+    let engine = engine
+        .await
+        .map_err(|e| Failure::Usage(anyhow::anyhow!("engine: {e}")))?
+        .map_err(Failure::Usage)?;
+    let watcher = watcher.with_engine(engine);
+    let _server = match &args.metrics {
+        Some(addr) => {
+            let addr = metrics_addr(addr);
+            let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| {
+                Failure::Watch(WatchError::Config(format!(
+                    "--metrics: cannot listen on {addr}: {e}"
+                )))
+            })?;
+            let local = listener.local_addr().map_or(addr, |a| a.to_string());
+            eprintln!("podmortem: metrics at http://{local}/metrics");
+            Some(AbortOnDrop(tokio::spawn(serve_metrics(listener, metrics))))
+        }
+        None => None,
+    };
+    let format = match args.output {
+        WatchFormat::Text => OutputFormat::Text,
+        WatchFormat::Json => OutputFormat::Json,
+    };
+    let mut sink = WriterSink::new(io::stdout(), format).text_options(TextOptions {
+        color: use_color(args.color),
+        verbose: args.verbose,
+    });
+    let scope = match &namespace {
+        Some(ns) => format!("namespace \"{ns}\""),
+        None => "all namespaces".to_string(),
+    };
+    if args.once {
+        // Ctrl-C during a one-shot run also exits cleanly.
+        tokio::select! {
+            r = watcher.once(&mut sink) => {
+                if r.map_err(Failure::Watch)?.printed == 0 {
+                    // On stderr: stdout stays empty (or valid JSON lines) for scripts.
+                    eprintln!("podmortem: no container in BackOff or failing in {scope}");
+                }
+            }
+            _ = shutdown_signal() => {}
+        }
+        return Ok(());
+    }
+    let mut sink = Announce {
+        inner: sink,
+        scope,
+        url: conn.url.clone(),
+    };
+    watcher.run(&mut sink, shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Says on stderr when the initial sync is done, so the user knows silence means health.
+struct Announce<S> {
+    inner: S,
+    scope: String,
+    url: String,
+}
+
+impl<S: Sink> Sink for Announce<S> {
+    fn diagnosis(&mut self, d: &podmortem::Diagnosis) -> io::Result<()> {
+        self.inner.diagnosis(d)
+    }
+    fn notice(&mut self, message: &str) {
+        self.inner.notice(message)
+    }
+    fn ready(&mut self, pods: usize) {
+        eprintln!(
+            "podmortem: watching {pods} pod(s) and their events in {} on {} (Ctrl-C to stop)",
+            self.scope, self.url
+        );
+    }
+}
+
+/// Stops the metrics server when `watch` returns.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
