@@ -137,7 +137,7 @@ matched() {
     case $1 in
     rg | rg1 | grep) awk -F: '{s += $NF} END {print s + 0}' "$f" ;;
     naive) tail -1 "$f" | awk '{print $1}' ;;
-    analyze1 | analyzeN) grep -o '"cause": *"[a-z_]*"' "$f" | wc -l | awk '{print $1 " diagnoses"}' ;;
+    analyze1 | analyzeN) grep -c '^      "backoff": {' "$f" | awk '{print $1 " diagnoses"}' ;;
     *) echo "-" ;;
     esac
 }
