@@ -66,7 +66,15 @@ pub fn is_cri_line(line: &[u8]) -> bool {
 
 /// Whether a raw CRI line is a partial (`P`) fragment.
 fn is_cri_partial(line: &[u8]) -> bool {
-    is_cri_line(line) && line.splitn(4, |&b| b == b' ').nth(2) == Some(b"P")
+    // Cheap rejection first (runs around every candidate line): `<ts> stdout P …`.
+    let Some(sp) = memchr(b' ', line) else {
+        return false;
+    };
+    let rest = &line[sp + 1..];
+    (rest.starts_with(b"stdout P") || rest.starts_with(b"stderr P"))
+        && rest.get(8).is_none_or(|&b| b == b' ')
+        && is_cri_line(line)
+        && line.splitn(4, |&b| b == b' ').nth(2) == Some(b"P")
 }
 
 /// Decode one raw line: returns the message bytes and whether it is a CRI partial line.
