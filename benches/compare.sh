@@ -154,7 +154,7 @@ for name in "${ORDER[@]}"; do
         continue
     fi
     w=${WALL[$name]}
-    rate=$(awk -v b="$BYTES" -v w="$w" 'BEGIN {if (w > 0) printf "%.0f", b / 1e6 / w; else print "-"}')
+    rate=$(awk -v b="$BYTES" -v w="$w" 'BEGIN {if (w <= 0) print "-"; else if (b / 1e6 / w < 10) printf "%.2f", b / 1e6 / w; else printf "%.0f", b / 1e6 / w}')
     vs_rg=$(awk -v w="$w" -v r="${WALL[rg]:-}" 'BEGIN {if (r > 0) printf "%.2f", w / r; else print "-"}')
     vs_cat=$(awk -v w="$w" -v c="${WALL[cat]:-}" 'BEGIN {if (c > 0) printf "%.1f", w / c; else print "-"}')
     rss=$(awk -v k="${RSS[$name]}" 'BEGIN {printf "%.1f", k / 1024}')

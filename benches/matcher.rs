@@ -3,7 +3,8 @@
 //!
 //! Inputs come from `benches/gen/corpus.rs` (the generator behind `podmortem-gen`): loghub
 //! background from `../shared/noise/loghub` (or `$PODMORTEM_NOISE_DIR`) when present, built-in
-//! templates otherwise. `PODMORTEM_BENCH_MIB` sets the size of each input (default 64).
+//! templates otherwise. `PODMORTEM_BENCH_MIB` sets the size of each input (default 64);
+//! `PODMORTEM_BENCH_EXCLUDE=id,id` leaves rules out (to measure what one rule's keywords cost).
 //!
 //! `cargo bench --no-default-features --features cli --bench matcher`
 
@@ -51,7 +52,14 @@ fn matcher(c: &mut Criterion) {
             "built-in templates (no loghub found)"
         }
     );
-    let set = PatternSet::embedded();
+    let mut packs = embedded_packs();
+    if let Ok(ex) = std::env::var("PODMORTEM_BENCH_EXCLUDE") {
+        for p in packs.iter_mut() {
+            p.rules.retain(|r| !ex.split(',').any(|e| e == r.id));
+        }
+    }
+    let set = PatternSet::new(&packs).expect("packs compile");
+    eprintln!("{} rules", set.len());
     let noise = Corpus::new(loghub.clone(), incident_lines(), Profile::Noise);
     let incident = Corpus::new(loghub, incident_lines(), Profile::Incident);
     let inputs = [
