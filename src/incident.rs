@@ -152,10 +152,12 @@ pub struct LogLine {
 }
 
 /// One pattern rule matching one log line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LogHit {
     /// Index of the rule in the engine's [`PatternSet`](crate::patterns::PatternSet).
     pub rule: usize,
+    /// The rule's weight (evidence strength).
+    pub weight: f64,
     /// The line.
     pub line: LogLine,
     /// How many lines matched this rule in total (this hit is the last one).
@@ -169,7 +171,7 @@ pub struct LogHit {
 /// The result of streaming one container log through the pattern set.
 ///
 /// Memory is bounded: at most the last hit per rule and the last [`TAIL_LINES`] lines are kept.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogScan {
     /// The log's name (file, archive member, or `api:pod/container`).
     pub source: String,
@@ -201,7 +203,7 @@ pub const TAIL_LINES: usize = 40;
 pub const MAX_EVIDENCE_LEN: usize = 400;
 
 /// Everything known about one container: the unit the engine diagnoses.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Incident {
     /// Namespace, when an artifact revealed it.
     pub namespace: Option<String>,

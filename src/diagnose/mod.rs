@@ -218,13 +218,15 @@ pub fn is_failing(incident: &Incident) -> bool {
             }
         }
         // Logs alone: only when some rule recognised something in them.
-        // A previous instance's log means the container restarted.
+        // Logs alone: a previous instance's log or a CRI restart number above 0 means the
+        // container restarted; otherwise a real failure signature (not a weak hint) is needed.
         None => {
             troubling_events
-                || incident
-                    .logs
-                    .iter()
-                    .any(|l| !l.hits.is_empty() || l.previous)
+                || incident.logs.iter().any(|l| {
+                    l.previous
+                        || l.restart.is_some_and(|r| r > 0)
+                        || l.hits.iter().any(|h| h.weight >= 2.0)
+                })
         }
     }
 }
