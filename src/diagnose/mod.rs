@@ -440,6 +440,12 @@ impl Engine {
                 } else {
                     1.0
                 };
+                // "…failed, retrying (1/5)": a client still trying, not the error that ended it.
+                let retried = if is_retry_line(&h.line.text) {
+                    0.5
+                } else {
+                    1.0
+                };
                 sig.push(Signal {
                     evidence: Evidence {
                         source: format!("{}:{}", log.source, h.line.line),
@@ -447,7 +453,7 @@ impl Engine {
                         text: h.line.text.clone(),
                         rule: rule.id.clone(),
                         cause: rule.cause,
-                        weight: rule.weight * LOG_FACTOR * instance * position * last,
+                        weight: rule.weight * LOG_FACTOR * instance * position * last * retried,
                     },
                     detail: rule.detail.clone(),
                     captures: h.captures.clone(),
@@ -659,6 +665,21 @@ pub(crate) fn probabilities(scores: &[f64; 18]) -> [f64; 18] {
         *x /= sum;
     }
     p
+}
+
+/// Whether a log line announces a retry (the error it reports was not yet fatal).
+fn is_retry_line(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    [
+        "retrying",
+        "will retry",
+        "retry in",
+        "retry after",
+        "reconnecting",
+        "attempt ",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
 }
 
 fn builtin_explain(rule: &str) -> &'static str {
@@ -910,7 +931,13 @@ fn match_status_texts(
     texts: &[(String, String)],
     sig: &mut Vec<Signal>,
 ) {
-    for (src, text) in texts {
+    // The last text that matches anything gets the crash window's last-hit bonus: a
+    // FallbackToLogsOnError message is the log's last lines.
+    let last_matching = texts
+        .iter()
+        .rposition(|(_, t)| !set.matches(t.as_bytes(), SourceKind::Log).is_empty());
+    for (i, (src, text)) in texts.iter().enumerate() {
+        let bonus = if Some(i) == last_matching { 1.25 } else { 1.0 };
         let mut fired = std::collections::HashSet::new();
         for kind in [SourceKind::Status, SourceKind::Log] {
             for m in set.matches(text.as_bytes(), kind) {
@@ -934,7 +961,7 @@ fn match_status_texts(
                         ),
                         rule: rule.id.clone(),
                         cause: rule.cause,
-                        weight: rule.weight * factor,
+                        weight: rule.weight * factor * bonus,
                     },
                     detail: rule.detail.clone(),
                     captures: m.captures,
