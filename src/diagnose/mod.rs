@@ -124,23 +124,6 @@ pub(crate) struct Signal {
     pub captures: Vec<(String, String)>,
 }
 
-const BACKOFF_WAITING: &[&str] = &[
-    "CrashLoopBackOff",
-    "ImagePullBackOff",
-    "ErrImagePull",
-    "CreateContainerConfigError",
-    "CreateContainerError",
-    "RunContainerError",
-    "InvalidImageName",
-    "ErrImageNeverPull",
-    "ImageInspectError",
-    "RegistryUnavailable",
-    "SignatureValidationFailed",
-    "PreStartHookError",
-    "PostStartHookError",
-    "PreCreateHookError",
-];
-
 /// Warning events that by themselves show a container in trouble.
 fn troubling_event(reason: &str, message: &str) -> bool {
     match reason {
@@ -188,7 +171,8 @@ pub fn is_failing(incident: &Incident) -> bool {
                     Some("ContainerCreating") | Some("PodInitializing") | None => {
                         troubling_events || st.last_terminated.is_some()
                     }
-                    Some(r) => BACKOFF_WAITING.contains(&r) || !r.is_empty(),
+                    // CrashLoopBackOff, ImagePullBackOff, CreateContainerConfigError, …
+                    Some(r) => !r.is_empty(),
                 },
                 Some(ContainerState::Terminated(t)) => {
                     if incident.spec.init && t.exit_code == Some(0) {

@@ -78,7 +78,7 @@ pub fn ingest(set: &PatternSet, inputs: &[Input]) -> Ingested {
             let mut out = Vec::new();
             let mut errs = Vec::new();
             match File::open(path) {
-                Ok(f) => read_any(set, name, Box::new(f), &mut out, &mut errs),
+                Ok(f) => read_any(set, name, name, Box::new(f), &mut out, &mut errs),
                 Err(e) => errs.push(InputError::new(name.clone(), format!("cannot open: {e}"))),
             }
             (out, errs)
@@ -89,6 +89,7 @@ pub fn ingest(set: &PatternSet, inputs: &[Input]) -> Ingested {
         let mut errs = Vec::new();
         read_any(
             set,
+            &name,
             &name,
             Box::new(io::Cursor::new(data)),
             &mut out,
@@ -158,43 +159,9 @@ fn friendly(e: &io::Error) -> String {
     }
 }
 
+/// Read one input: gzip and tar are unwrapped (recursively), then the content is sniffed.
+/// `display` names the input in messages; `name` (without `.gz`) decides identity.
 fn read_any(
-    set: &PatternSet,
-    name: &str,
-    r: Box<dyn Read + '_>,
-    out: &mut Vec<Artifact>,
-    errs: &mut Vec<InputError>,
-) {
-    let (head, reader) = match peek(r) {
-        Ok(x) => x,
-        Err(e) => {
-            errs.push(InputError::new(
-                name,
-                format!("cannot read: {}", friendly(&e)),
-            ));
-            return;
-        }
-    };
-    if head.is_empty() {
-        errs.push(InputError::new(name, "empty file: nothing to analyse"));
-        return;
-    }
-    if head.starts_with(&[0x1f, 0x8b]) {
-        // `app.log.gz` decides identity as `app.log`; a `.tgz` is recognised as tar by content.
-        let inner_name = name.strip_suffix(".gz").unwrap_or(name).to_string();
-        let dec = flate2::read::MultiGzDecoder::new(reader);
-        read_any_named(set, name, &inner_name, Box::new(dec), out, errs);
-        return;
-    }
-    if head.len() > 262 && &head[257..262] == b"ustar" {
-        read_tar(set, name, reader, out, errs);
-        return;
-    }
-    read_any_named(set, name, name, reader, out, errs)
-}
-
-/// `display` names the file in messages; `name` (without `.gz`) decides identity.
-fn read_any_named(
     set: &PatternSet,
     display: &str,
     name: &str,
@@ -216,8 +183,14 @@ fn read_any_named(
         errs.push(InputError::new(display, "empty file: nothing to analyse"));
         return;
     }
-    if head.starts_with(&[0x1f, 0x8b]) || (head.len() > 262 && &head[257..262] == b"ustar") {
-        return read_any(set, display, reader, out, errs);
+    if head.starts_with(&[0x1f, 0x8b]) {
+        // `app.log.gz` decides identity as `app.log`; a `.tgz` is recognised as tar by content.
+        let inner = name.strip_suffix(".gz").unwrap_or(name);
+        let dec = flate2::read::MultiGzDecoder::new(reader);
+        return read_any(set, display, inner, Box::new(dec), out, errs);
+    }
+    if head.len() > 262 && &head[257..262] == b"ustar" {
+        return read_tar(set, display, reader, out, errs);
     }
     if head.contains(&0) {
         errs.push(InputError::new(
@@ -639,7 +612,7 @@ fn read_tar(
             continue;
         }
         let full = format!("{name}!{member}");
-        read_any(set, &full, Box::new(entry), out, errs);
+        read_any(set, &full, &full, Box::new(entry), out, errs);
     }
 }
 
