@@ -207,7 +207,7 @@ fn read_any(
         Sniffed::Log => {
             let mut id = LogIdentity::from_path(name);
             if id.pod.is_none() {
-                id.from_docker_attrs(first_line);
+                id.read_docker_attrs(first_line);
             }
             let scanner = LogScanner::new(set, display.to_string(), None)
                 .previous(id.previous)
@@ -473,7 +473,7 @@ pub(crate) struct LogIdentity {
 impl LogIdentity {
     /// Docker json-file lines carry pod identity in `attrs` when dockerd logs the kubelet's
     /// labels (`--log-opt labels=io.kubernetes.pod.name,…`).
-    fn from_docker_attrs(&mut self, first_line: &str) {
+    fn read_docker_attrs(&mut self, first_line: &str) {
         #[derive(serde::Deserialize)]
         struct Line {
             attrs: std::collections::HashMap<String, String>,
