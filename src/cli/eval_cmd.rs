@@ -93,7 +93,7 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<i32> {
         text.push('\n');
         let mut v = serde_json::to_value(&m)?;
         if args.misses {
-            v["cases"] = serde_json::to_value(&results)?;
+            v["results"] = serde_json::to_value(&results)?;
         }
         json.insert(name.to_string(), v);
     }
