@@ -234,18 +234,27 @@ pub struct Incident {
 impl Incident {
     /// `namespace/pod/container` with unknown parts left out.
     pub fn display_name(&self) -> String {
-        let mut s = String::new();
-        if let Some(ns) = &self.namespace {
-            s.push_str(ns);
-            s.push('/');
-        }
-        s.push_str(&self.pod);
-        if let Some(c) = &self.container {
-            s.push('/');
-            s.push_str(c);
-        }
-        s
+        qualified_name(
+            self.namespace.as_deref(),
+            &self.pod,
+            self.container.as_deref(),
+        )
     }
+}
+
+/// `namespace/pod/container` with unknown parts left out.
+pub fn qualified_name(namespace: Option<&str>, pod: &str, container: Option<&str>) -> String {
+    let mut s = String::new();
+    if let Some(ns) = namespace {
+        s.push_str(ns);
+        s.push('/');
+    }
+    s.push_str(pod);
+    if let Some(c) = container {
+        s.push('/');
+        s.push_str(c);
+    }
+    s
 }
 
 /// Cut `s` to about `max` bytes so that the byte range `span` (a rule's match) stays visible:

@@ -102,17 +102,11 @@ pub struct Diagnosis {
 impl Diagnosis {
     /// `namespace/pod/container` with unknown parts left out.
     pub fn display_name(&self) -> String {
-        let mut s = String::new();
-        if let Some(ns) = &self.namespace {
-            s.push_str(ns);
-            s.push('/');
-        }
-        s.push_str(&self.pod);
-        if let Some(c) = &self.container {
-            s.push('/');
-            s.push_str(c);
-        }
-        s
+        crate::incident::qualified_name(
+            self.namespace.as_deref(),
+            &self.pod,
+            self.container.as_deref(),
+        )
     }
 }
 
