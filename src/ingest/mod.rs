@@ -379,15 +379,8 @@ fn dump_stream(
             continue;
         }
         if line.starts_with(b"==== END logs for container ") {
-            if let Some((scanner, ns, p, c)) = block.take() {
-                out.push(Artifact::Log(LogItem {
-                    namespace: Some(ns),
-                    pod: Some(p),
-                    container: Some(c.clone()),
-                    container_id: None,
-                    stem: c,
-                    scan: scanner.finish(),
-                }));
+            if let Some(b) = block.take() {
+                out.push(finish_block(b));
             }
             json_start_line = line_no + 1;
             continue;
@@ -406,17 +399,22 @@ fn dump_stream(
             }
         }
     }
-    if let Some((scanner, ns, p, c)) = block.take() {
-        out.push(Artifact::Log(LogItem {
-            namespace: Some(ns),
-            pod: Some(p),
-            container: Some(c.clone()),
-            container_id: None,
-            stem: c,
-            scan: scanner.finish(),
-        }));
+    if let Some(b) = block.take() {
+        out.push(finish_block(b));
     }
     flush_json(&json, json_start_line, file, out, errs);
+}
+
+/// A finished `==== START … ==== END` log block of a cluster dump.
+fn finish_block((scanner, ns, pod, c): (LogScanner<'_>, String, String, String)) -> Artifact {
+    Artifact::Log(LogItem {
+        namespace: Some(ns),
+        pod: Some(pod),
+        container: Some(c.clone()),
+        container_id: None,
+        stem: c,
+        scan: scanner.finish(),
+    })
 }
 
 /// `==== START logs for container app of pod shop/api-1 ====` → (app, shop, api-1).
