@@ -105,13 +105,17 @@ pub struct CaseResult {
     pub correct: bool,
 }
 
+/// A diagnosis at or above this confidence is a confident one: a `none` case must have none on
+/// its object.
+pub const CONFIDENT: f64 = 0.5;
+
 /// Judge one case from the engine's sorted diagnoses.
-pub fn judge(id: &str, label: &Label, diagnoses: &[Diagnosis], threshold: f64) -> CaseResult {
+pub fn judge(id: &str, label: &Label, diagnoses: &[Diagnosis]) -> CaseResult {
     if label.cause == "none" {
         let confident = diagnoses.iter().find(|d| {
             on_object(d, &label.object)
                 && d.cause != crate::Cause::Unknown
-                && d.confidence >= threshold
+                && d.confidence >= CONFIDENT
         });
         return CaseResult {
             id: id.to_string(),
@@ -267,12 +271,12 @@ pub fn metrics(results: &[CaseResult], threshold: f64) -> Metrics {
 }
 
 /// Analyse every case with `engine` and judge it.
-pub fn run(engine: &crate::Engine, cases: &[Case], threshold: f64) -> Vec<CaseResult> {
+pub fn run(engine: &crate::Engine, cases: &[Case]) -> Vec<CaseResult> {
     cases
         .iter()
         .map(|c| {
             let report = engine.analyze(&[Input::Path(c.dir.clone())]);
-            judge(&c.id, &c.label, &report.diagnoses, threshold)
+            judge(&c.id, &c.label, &report.diagnoses)
         })
         .collect()
 }

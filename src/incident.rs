@@ -152,10 +152,12 @@ pub struct LogLine {
 }
 
 /// One pattern rule matching one log line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LogHit {
     /// Index of the rule in the engine's [`PatternSet`](crate::patterns::PatternSet).
     pub rule: usize,
+    /// The rule's weight (evidence strength).
+    pub weight: f64,
     /// The line.
     pub line: LogLine,
     /// How many lines matched this rule in total (this hit is the last one).
@@ -169,7 +171,7 @@ pub struct LogHit {
 /// The result of streaming one container log through the pattern set.
 ///
 /// Memory is bounded: at most the last hit per rule and the last [`TAIL_LINES`] lines are kept.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogScan {
     /// The log's name (file, archive member, or `api:pod/container`).
     pub source: String,
@@ -201,7 +203,7 @@ pub const TAIL_LINES: usize = 40;
 pub const MAX_EVIDENCE_LEN: usize = 400;
 
 /// Everything known about one container: the unit the engine diagnoses.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Incident {
     /// Namespace, when an artifact revealed it.
     pub namespace: Option<String>,
@@ -232,18 +234,27 @@ pub struct Incident {
 impl Incident {
     /// `namespace/pod/container` with unknown parts left out.
     pub fn display_name(&self) -> String {
-        let mut s = String::new();
-        if let Some(ns) = &self.namespace {
-            s.push_str(ns);
-            s.push('/');
-        }
-        s.push_str(&self.pod);
-        if let Some(c) = &self.container {
-            s.push('/');
-            s.push_str(c);
-        }
-        s
+        qualified_name(
+            self.namespace.as_deref(),
+            &self.pod,
+            self.container.as_deref(),
+        )
     }
+}
+
+/// `namespace/pod/container` with unknown parts left out.
+pub fn qualified_name(namespace: Option<&str>, pod: &str, container: Option<&str>) -> String {
+    let mut s = String::new();
+    if let Some(ns) = namespace {
+        s.push_str(ns);
+        s.push('/');
+    }
+    s.push_str(pod);
+    if let Some(c) = container {
+        s.push('/');
+        s.push_str(c);
+    }
+    s
 }
 
 /// Cut `s` to about `max` bytes so that the byte range `span` (a rule's match) stays visible:

@@ -17,8 +17,9 @@ pub struct EvalArgs {
     /// Output format (text or json).
     #[arg(short = 'o', long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Confidence below which the engine abstains (coverage/accuracy are reported at it).
-    #[arg(long, default_value_t = 0.5)]
+    /// Coverage and accuracy are reported at this confidence (default: the model's abstention
+    /// threshold).
+    #[arg(long, default_value_t = podmortem::model::ABSTAIN_THRESHOLD)]
     pub threshold: f64,
     /// List every miss.
     #[arg(long)]
@@ -77,7 +78,7 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<i32> {
     let mut text = String::new();
     for (name, mode) in modes {
         let e = engine.clone().with_mode(mode);
-        let results = run(&e, &cases, args.threshold);
+        let results = run(&e, &cases);
         let m = metrics(&results, args.threshold);
         text.push_str(&table(name, &m));
         if args.misses {
@@ -93,7 +94,7 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<i32> {
         text.push('\n');
         let mut v = serde_json::to_value(&m)?;
         if args.misses {
-            v["cases"] = serde_json::to_value(&results)?;
+            v["results"] = serde_json::to_value(&results)?;
         }
         json.insert(name.to_string(), v);
     }

@@ -102,17 +102,11 @@ pub struct Diagnosis {
 impl Diagnosis {
     /// `namespace/pod/container` with unknown parts left out.
     pub fn display_name(&self) -> String {
-        let mut s = String::new();
-        if let Some(ns) = &self.namespace {
-            s.push_str(ns);
-            s.push('/');
-        }
-        s.push_str(&self.pod);
-        if let Some(c) = &self.container {
-            s.push('/');
-            s.push_str(c);
-        }
-        s
+        crate::incident::qualified_name(
+            self.namespace.as_deref(),
+            &self.pod,
+            self.container.as_deref(),
+        )
     }
 }
 
@@ -123,23 +117,6 @@ pub(crate) struct Signal {
     pub detail: Option<String>,
     pub captures: Vec<(String, String)>,
 }
-
-const BACKOFF_WAITING: &[&str] = &[
-    "CrashLoopBackOff",
-    "ImagePullBackOff",
-    "ErrImagePull",
-    "CreateContainerConfigError",
-    "CreateContainerError",
-    "RunContainerError",
-    "InvalidImageName",
-    "ErrImageNeverPull",
-    "ImageInspectError",
-    "RegistryUnavailable",
-    "SignatureValidationFailed",
-    "PreStartHookError",
-    "PostStartHookError",
-    "PreCreateHookError",
-];
 
 /// Warning events that by themselves show a container in trouble.
 fn troubling_event(reason: &str, message: &str) -> bool {
@@ -188,7 +165,8 @@ pub fn is_failing(incident: &Incident) -> bool {
                     Some("ContainerCreating") | Some("PodInitializing") | None => {
                         troubling_events || st.last_terminated.is_some()
                     }
-                    Some(r) => BACKOFF_WAITING.contains(&r) || !r.is_empty(),
+                    // CrashLoopBackOff, ImagePullBackOff, CreateContainerConfigError, …
+                    Some(r) => !r.is_empty(),
                 },
                 Some(ContainerState::Terminated(t)) => {
                     if incident.spec.init && t.exit_code == Some(0) {
@@ -218,13 +196,15 @@ pub fn is_failing(incident: &Incident) -> bool {
             }
         }
         // Logs alone: only when some rule recognised something in them.
-        // A previous instance's log means the container restarted.
+        // Logs alone: a previous instance's log or a CRI restart number above 0 means the
+        // container restarted; otherwise a real failure signature (not a weak hint) is needed.
         None => {
             troubling_events
-                || incident
-                    .logs
-                    .iter()
-                    .any(|l| !l.hits.is_empty() || l.previous)
+                || incident.logs.iter().any(|l| {
+                    l.previous
+                        || l.restart.is_some_and(|r| r > 0)
+                        || l.hits.iter().any(|h| h.weight >= 2.0)
+                })
         }
     }
 }
@@ -438,6 +418,12 @@ impl Engine {
                 } else {
                     1.0
                 };
+                // "…failed, retrying (1/5)": a client still trying, not the error that ended it.
+                let retried = if is_retry_line(&h.line.text) {
+                    0.5
+                } else {
+                    1.0
+                };
                 sig.push(Signal {
                     evidence: Evidence {
                         source: format!("{}:{}", log.source, h.line.line),
@@ -445,7 +431,7 @@ impl Engine {
                         text: h.line.text.clone(),
                         rule: rule.id.clone(),
                         cause: rule.cause,
-                        weight: rule.weight * LOG_FACTOR * instance * position * last,
+                        weight: rule.weight * LOG_FACTOR * instance * position * last * retried,
                     },
                     detail: rule.detail.clone(),
                     captures: h.captures.clone(),
@@ -657,6 +643,21 @@ pub(crate) fn probabilities(scores: &[f64; 18]) -> [f64; 18] {
         *x /= sum;
     }
     p
+}
+
+/// Whether a log line announces a retry (the error it reports was not yet fatal).
+fn is_retry_line(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    [
+        "retrying",
+        "will retry",
+        "retry in",
+        "retry after",
+        "reconnecting",
+        "attempt ",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
 }
 
 fn builtin_explain(rule: &str) -> &'static str {
@@ -908,7 +909,13 @@ fn match_status_texts(
     texts: &[(String, String)],
     sig: &mut Vec<Signal>,
 ) {
-    for (src, text) in texts {
+    // The last text that matches anything gets the crash window's last-hit bonus: a
+    // FallbackToLogsOnError message is the log's last lines.
+    let last_matching = texts
+        .iter()
+        .rposition(|(_, t)| !set.matches(t.as_bytes(), SourceKind::Log).is_empty());
+    for (i, (src, text)) in texts.iter().enumerate() {
+        let bonus = if Some(i) == last_matching { 1.25 } else { 1.0 };
         let mut fired = std::collections::HashSet::new();
         for kind in [SourceKind::Status, SourceKind::Log] {
             for m in set.matches(text.as_bytes(), kind) {
@@ -932,7 +939,7 @@ fn match_status_texts(
                         ),
                         rule: rule.id.clone(),
                         cause: rule.cause,
-                        weight: rule.weight * factor,
+                        weight: rule.weight * factor * bonus,
                     },
                     detail: rule.detail.clone(),
                     captures: m.captures,

@@ -91,7 +91,7 @@ pub fn ingest(set: &PatternSet, inputs: &[Input]) -> Ingested {
             let mut out = Vec::new();
             let mut errs = Vec::new();
             match File::open(path) {
-                Ok(f) => read_any(set, name, Box::new(f), &mut out, &mut errs),
+                Ok(f) => read_any(set, name, name, Box::new(f), &mut out, &mut errs),
                 Err(e) => errs.push(InputError::new(name.clone(), format!("cannot open: {e}"))),
             }
             (i, (out, errs))
@@ -104,6 +104,7 @@ pub fn ingest(set: &PatternSet, inputs: &[Input]) -> Ingested {
         let mut errs = Vec::new();
         read_any(
             set,
+            &name,
             &name,
             Box::new(io::Cursor::new(data)),
             &mut out,
@@ -173,43 +174,9 @@ fn friendly(e: &io::Error) -> String {
     }
 }
 
+/// Read one input: gzip and tar are unwrapped (recursively), then the content is sniffed.
+/// `display` names the input in messages; `name` (without `.gz`) decides identity.
 fn read_any(
-    set: &PatternSet,
-    name: &str,
-    r: Box<dyn Read + '_>,
-    out: &mut Vec<Artifact>,
-    errs: &mut Vec<InputError>,
-) {
-    let (head, reader) = match peek(r) {
-        Ok(x) => x,
-        Err(e) => {
-            errs.push(InputError::new(
-                name,
-                format!("cannot read: {}", friendly(&e)),
-            ));
-            return;
-        }
-    };
-    if head.is_empty() {
-        errs.push(InputError::new(name, "empty file: nothing to analyse"));
-        return;
-    }
-    if head.starts_with(&[0x1f, 0x8b]) {
-        // `app.log.gz` decides identity as `app.log`; a `.tgz` is recognised as tar by content.
-        let inner_name = name.strip_suffix(".gz").unwrap_or(name).to_string();
-        let dec = flate2::read::MultiGzDecoder::new(reader);
-        read_any_named(set, name, &inner_name, Box::new(dec), out, errs);
-        return;
-    }
-    if head.len() > 262 && &head[257..262] == b"ustar" {
-        read_tar(set, name, reader, out, errs);
-        return;
-    }
-    read_any_named(set, name, name, reader, out, errs)
-}
-
-/// `display` names the file in messages; `name` (without `.gz`) decides identity.
-fn read_any_named(
     set: &PatternSet,
     display: &str,
     name: &str,
@@ -231,8 +198,14 @@ fn read_any_named(
         errs.push(InputError::new(display, "empty file: nothing to analyse"));
         return;
     }
-    if head.starts_with(&[0x1f, 0x8b]) || (head.len() > 262 && &head[257..262] == b"ustar") {
-        return read_any(set, display, reader, out, errs);
+    if head.starts_with(&[0x1f, 0x8b]) {
+        // `app.log.gz` decides identity as `app.log`; a `.tgz` is recognised as tar by content.
+        let inner = name.strip_suffix(".gz").unwrap_or(name);
+        let dec = flate2::read::MultiGzDecoder::new(reader);
+        return read_any(set, display, inner, Box::new(dec), out, errs);
+    }
+    if head.len() > 262 && &head[257..262] == b"ustar" {
+        return read_tar(set, display, reader, out, errs);
     }
     if head.contains(&0) {
         errs.push(InputError::new(
@@ -249,7 +222,7 @@ fn read_any_named(
         Sniffed::Log => {
             let mut id = LogIdentity::from_path(name);
             if id.pod.is_none() {
-                id.from_docker_attrs(first_line);
+                id.read_docker_attrs(first_line);
             }
             let scanner = LogScanner::new(set, display.to_string(), None)
                 .previous(id.previous)
@@ -432,15 +405,8 @@ fn dump_stream(
             continue;
         }
         if line.starts_with(b"==== END logs for container ") {
-            if let Some((scanner, ns, p, c)) = block.take() {
-                out.push(Artifact::Log(LogItem {
-                    namespace: Some(ns),
-                    pod: Some(p),
-                    container: Some(c.clone()),
-                    container_id: None,
-                    stem: c,
-                    scan: scanner.finish(),
-                }));
+            if let Some(b) = block.take() {
+                out.push(finish_block(b));
             }
             json_start_line = line_no + 1;
             continue;
@@ -459,17 +425,22 @@ fn dump_stream(
             }
         }
     }
-    if let Some((scanner, ns, p, c)) = block.take() {
-        out.push(Artifact::Log(LogItem {
-            namespace: Some(ns),
-            pod: Some(p),
-            container: Some(c.clone()),
-            container_id: None,
-            stem: c,
-            scan: scanner.finish(),
-        }));
+    if let Some(b) = block.take() {
+        out.push(finish_block(b));
     }
     flush_json(&json, json_start_line, file, out, errs);
+}
+
+/// A finished `==== START … ==== END` log block of a cluster dump.
+fn finish_block((scanner, ns, pod, c): (LogScanner<'_>, String, String, String)) -> Artifact {
+    Artifact::Log(LogItem {
+        namespace: Some(ns),
+        pod: Some(pod),
+        container: Some(c.clone()),
+        container_id: None,
+        stem: c,
+        scan: scanner.finish(),
+    })
 }
 
 /// `==== START logs for container app of pod shop/api-1 ====` → (app, shop, api-1).
@@ -526,7 +497,7 @@ pub(crate) struct LogIdentity {
 impl LogIdentity {
     /// Docker json-file lines carry pod identity in `attrs` when dockerd logs the kubelet's
     /// labels (`--log-opt labels=io.kubernetes.pod.name,…`).
-    fn from_docker_attrs(&mut self, first_line: &str) {
+    fn read_docker_attrs(&mut self, first_line: &str) {
         #[derive(serde::Deserialize)]
         struct Line {
             attrs: std::collections::HashMap<String, String>,
@@ -665,7 +636,7 @@ fn read_tar(
             continue;
         }
         let full = format!("{name}!{member}");
-        read_any(set, &full, Box::new(entry), out, errs);
+        read_any(set, &full, &full, Box::new(entry), out, errs);
     }
 }
 

@@ -156,7 +156,8 @@ pub(crate) fn featurize(
         dense: Default::default(),
     };
     // n-grams
-    let mut counts: std::collections::HashMap<usize, f32> = std::collections::HashMap::new();
+    // Ordered, so that float sums (the norm) are the same on every run.
+    let mut counts: std::collections::BTreeMap<usize, f32> = std::collections::BTreeMap::new();
     let mut toks = Vec::new();
     let mut text_lines: Vec<&str> = Vec::new();
     for log in &incident.logs {
