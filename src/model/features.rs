@@ -128,9 +128,6 @@ struct Builder {
 }
 
 impl Builder {
-    fn add(&mut self, i: usize, v: f32) {
-        *self.dense.entry(i as u32).or_insert(0.0) += v;
-    }
     fn set_max(&mut self, i: usize, v: f32) {
         let e = self.dense.entry(i as u32).or_insert(v);
         if v > *e {
@@ -226,9 +223,12 @@ pub(crate) fn featurize(
         .map(|&i| (1.0 + counts[i as usize]).ln().powi(2))
         .sum::<f32>()
         .sqrt();
+    // N-gram indices all precede the symbol and cause blocks: they go straight to the output.
+    let mut f = Features::default();
     if norm > 0.0 {
         for &i in &touched {
-            b.add(i as usize, (1.0 + counts[i as usize]).ln() / norm);
+            f.idx.push(i);
+            f.val.push((1.0 + counts[i as usize]).ln() / norm);
         }
     }
     // symbols
@@ -318,7 +318,6 @@ pub(crate) fn featurize(
         };
         b.set_max(base + k, (s.evidence.weight / 10.0) as f32);
     }
-    let mut f = Features::default();
     for (i, v) in b.dense {
         if v != 0.0 && v.is_finite() {
             f.idx.push(i);
