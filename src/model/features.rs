@@ -71,35 +71,54 @@ fn fnv(data: &[u8], seed: u64) -> u64 {
     h
 }
 
-/// Mask one token: numbers, hex ids, UUID parts, IPs and timestamps become placeholders.
-fn mask(tok: &str) -> &str {
-    let has_digit = tok.bytes().any(|b| b.is_ascii_digit());
-    if !has_digit {
-        return if tok.len() > 40 { "<long>" } else { tok };
-    }
-    if tok.bytes().all(|b| b.is_ascii_digit()) {
-        return "<num>";
-    }
-    if tok.len() >= 6 && tok.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return "<hex>";
-    }
-    "<id>"
+/// splitmix64's finaliser: spreads FNV hashes over the buckets.
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d049bb133111eb);
+    x ^ (x >> 31)
 }
 
-/// Lowercase word tokens of a line, masked; paths collapse to `<path>`.
-pub(crate) fn tokens(line: &str, out: &mut Vec<String>) {
+/// Hash of one token, masked: numbers, hex ids, UUID parts, IPs and timestamps become
+/// placeholders, ASCII letters are lowercased. No allocation: this runs for every word of the
+/// crash window.
+fn token_hash(t: &str) -> u64 {
+    let b = t.as_bytes();
+    let placeholder: Option<&[u8]> = if !b.iter().any(u8::is_ascii_digit) {
+        (b.len() > 40).then_some(b"<long>")
+    } else if b.iter().all(u8::is_ascii_digit) {
+        Some(b"<num>")
+    } else if b.len() >= 6 && b.iter().all(u8::is_ascii_hexdigit) {
+        Some(b"<hex>")
+    } else {
+        Some(b"<id>")
+    };
+    match placeholder {
+        Some(p) => fnv(p, 1),
+        None => {
+            let mut h = 0xcbf29ce484222325u64 ^ 1;
+            for &c in b {
+                h ^= c.to_ascii_lowercase() as u64;
+                h = h.wrapping_mul(0x100000001b3);
+            }
+            h
+        }
+    }
+}
+
+/// Token hashes of a line; paths (`/a/b…`) collapse to one `<path>` token.
+pub(crate) fn token_hashes(line: &str, out: &mut Vec<u64>) {
     for chunk in line.split_whitespace() {
         let c = chunk.trim_matches(|ch: char| "\"'(),;[]{}<>".contains(ch));
         if c.starts_with('/') && c[1..].contains('/') {
-            out.push("<path>".into());
+            out.push(fnv(b"<path>", 1));
             continue;
         }
         for t in c.split(|ch: char| !ch.is_alphanumeric() && ch != '_') {
-            if t.is_empty() {
-                continue;
+            if !t.is_empty() {
+                out.push(token_hash(t));
             }
-            let lower = t.to_lowercase();
-            out.push(mask(&lower).to_string());
         }
     }
 }
@@ -155,10 +174,11 @@ pub(crate) fn featurize(
     let mut b = Builder {
         dense: Default::default(),
     };
-    // n-grams
-    // Ordered, so that float sums (the norm) are the same on every run.
-    let mut counts: std::collections::BTreeMap<usize, f32> = std::collections::BTreeMap::new();
-    let mut toks = Vec::new();
+    // n-grams: counted in a flat table; the touched buckets, sorted, make the sums and the
+    // output order the same on every run.
+    let mut counts = vec![0f32; NGRAM_BUCKETS];
+    let mut touched: Vec<u32> = Vec::new();
+    let mut toks: Vec<u64> = Vec::new();
     let mut text_lines: Vec<&str> = Vec::new();
     for log in &incident.logs {
         for l in &log.tail {
@@ -176,40 +196,39 @@ pub(crate) fn featurize(
             message: Some(m), ..
         }) = &st.state
         {
-            status_msgs.push(m.clone());
+            status_msgs.push(m.as_str());
         }
-        if let Some(t) = &st.last_terminated {
-            if let Some(m) = &t.message {
-                status_msgs.push(m.clone());
-            }
+        if let Some(Some(m)) = st.last_terminated.as_ref().map(|t| t.message.as_ref()) {
+            status_msgs.push(m.as_str());
         }
     }
-    for m in &status_msgs {
-        text_lines.push(m);
-    }
+    text_lines.extend(status_msgs);
+    let mut bump = |h: u64| {
+        let i = (mix(h) % NGRAM_BUCKETS as u64) as usize;
+        if counts[i] == 0.0 {
+            touched.push(i as u32);
+        }
+        counts[i] += 1.0;
+    };
     for line in text_lines {
         toks.clear();
-        tokens(line, &mut toks);
-        for (k, t) in toks.iter().enumerate() {
-            let h = fnv(t.as_bytes(), 1) as usize % NGRAM_BUCKETS;
-            *counts.entry(h).or_default() += 1.0;
-            if let Some(next) = toks.get(k + 1) {
-                let mut bi = t.clone();
-                bi.push(' ');
-                bi.push_str(next);
-                let h = fnv(bi.as_bytes(), 2) as usize % NGRAM_BUCKETS;
-                *counts.entry(h).or_default() += 1.0;
+        token_hashes(line, &mut toks);
+        for (k, &t) in toks.iter().enumerate() {
+            bump(t);
+            if let Some(&next) = toks.get(k + 1) {
+                bump(t.rotate_left(21) ^ next ^ 0x9e3779b97f4a7c15);
             }
         }
     }
-    let norm: f32 = counts
-        .values()
-        .map(|c| (1.0 + c).ln().powi(2))
+    touched.sort_unstable();
+    let norm: f32 = touched
+        .iter()
+        .map(|&i| (1.0 + counts[i as usize]).ln().powi(2))
         .sum::<f32>()
         .sqrt();
     if norm > 0.0 {
-        for (h, c) in counts {
-            b.add(h, (1.0 + c).ln() / norm);
+        for &i in &touched {
+            b.add(i as usize, (1.0 + counts[i as usize]).ln() / norm);
         }
     }
     // symbols
@@ -315,15 +334,17 @@ mod tests {
 
     #[test]
     fn masks_ids() {
-        let mut t = Vec::new();
-        tokens(
+        let mut a = Vec::new();
+        token_hashes(
             "2026-01-10T09:11:41Z dial tcp 10.0.0.12:5432: connect: connection refused /var/lib/app/data 4f0c2b1e",
-            &mut t,
+            &mut a,
         );
-        assert!(t.contains(&"connection".to_string()));
-        assert!(t.contains(&"<path>".to_string()));
-        assert!(t.contains(&"<num>".to_string()));
-        assert!(t.contains(&"<hex>".to_string()));
-        assert!(!t.iter().any(|x| x.contains("5432")));
+        let mut b = Vec::new();
+        token_hashes(
+            "2026-03-02T10:00:00Z Dial TCP 10.9.8.7:6543: connect: Connection refused /srv/other/path 9a8b7c6d",
+            &mut b,
+        );
+        assert_eq!(a, b, "numbers, hex ids, paths and case are masked");
+        assert!(a.contains(&token_hash("connection")));
     }
 }
