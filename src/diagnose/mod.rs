@@ -118,6 +118,31 @@ pub(crate) struct Signal {
     pub captures: Vec<(String, String)>,
 }
 
+impl Signal {
+    /// A pattern rule matched `text` at `source`; `weight` already holds every factor.
+    fn from_rule(
+        rule: &crate::patterns::Rule,
+        source: String,
+        kind: SourceKind,
+        text: String,
+        weight: f64,
+        captures: Vec<(String, String)>,
+    ) -> Signal {
+        Signal {
+            evidence: Evidence {
+                source,
+                kind,
+                text,
+                rule: rule.id.clone(),
+                cause: rule.cause,
+                weight,
+            },
+            detail: rule.detail.clone(),
+            captures,
+        }
+    }
+}
+
 /// Warning events that by themselves show a container in trouble.
 fn troubling_event(reason: &str, message: &str) -> bool {
     match reason {
@@ -362,37 +387,30 @@ impl Engine {
             for m in self.set.matches(text, SourceKind::Event) {
                 let rule = self.set.rule(m.rule);
                 let repeat = 1.0 + 0.1 * (e.count as f64).ln().min(3.0);
-                sig.push(Signal {
-                    evidence: Evidence {
-                        source: e.source.to_string(),
-                        kind: SourceKind::Event,
-                        text: {
-                            let head = format!(
-                                "{} {}{}: ",
-                                e.kind.as_deref().unwrap_or(""),
-                                e.reason,
-                                if e.count > 1 {
-                                    format!(" (x{})", e.count)
-                                } else {
-                                    String::new()
-                                }
-                            );
-                            let full = format!("{}{}", head.trim_start(), e.message);
-                            let off = full.len() - e.message.len();
-                            let span = self.set.span(m.rule, text).map(|(a, b)| (a + off, b + off));
-                            crate::incident::clip_around(
-                                &full,
-                                span,
-                                crate::incident::MAX_EVIDENCE_LEN,
-                            )
-                        },
-                        rule: rule.id.clone(),
-                        cause: rule.cause,
-                        weight: rule.weight * EVENT_FACTOR * repeat,
-                    },
-                    detail: rule.detail.clone(),
-                    captures: m.captures,
-                });
+                let text_shown = {
+                    let head = format!(
+                        "{} {}{}: ",
+                        e.kind.as_deref().unwrap_or(""),
+                        e.reason,
+                        if e.count > 1 {
+                            format!(" (x{})", e.count)
+                        } else {
+                            String::new()
+                        }
+                    );
+                    let full = format!("{}{}", head.trim_start(), e.message);
+                    let off = full.len() - e.message.len();
+                    let span = self.set.span(m.rule, text).map(|(a, b)| (a + off, b + off));
+                    crate::incident::clip_around(&full, span, crate::incident::MAX_EVIDENCE_LEN)
+                };
+                sig.push(Signal::from_rule(
+                    rule,
+                    e.source.to_string(),
+                    SourceKind::Event,
+                    text_shown,
+                    rule.weight * EVENT_FACTOR * repeat,
+                    m.captures,
+                ));
             }
         }
         let has_previous = incident.logs.iter().any(|l| l.previous);
@@ -424,18 +442,14 @@ impl Engine {
                 } else {
                     1.0
                 };
-                sig.push(Signal {
-                    evidence: Evidence {
-                        source: format!("{}:{}", log.source, h.line.line),
-                        kind: SourceKind::Log,
-                        text: h.line.text.clone(),
-                        rule: rule.id.clone(),
-                        cause: rule.cause,
-                        weight: rule.weight * LOG_FACTOR * instance * position * last * retried,
-                    },
-                    detail: rule.detail.clone(),
-                    captures: h.captures.clone(),
-                });
+                sig.push(Signal::from_rule(
+                    rule,
+                    format!("{}:{}", log.source, h.line.line),
+                    SourceKind::Log,
+                    h.line.text.clone(),
+                    rule.weight * LOG_FACTOR * instance * position * last * retried,
+                    h.captures.clone(),
+                ));
             }
         }
         // app_crash means "a crash nothing more specific explains": generic crash markers
@@ -928,22 +942,18 @@ fn match_status_texts(
                 } else {
                     LOG_FACTOR
                 };
-                sig.push(Signal {
-                    evidence: Evidence {
-                        source: src.clone(),
-                        kind: SourceKind::Status,
-                        text: crate::incident::clip_around(
-                            text,
-                            set.span(m.rule, text.as_bytes()),
-                            crate::incident::MAX_EVIDENCE_LEN,
-                        ),
-                        rule: rule.id.clone(),
-                        cause: rule.cause,
-                        weight: rule.weight * factor * bonus,
-                    },
-                    detail: rule.detail.clone(),
-                    captures: m.captures,
-                });
+                sig.push(Signal::from_rule(
+                    rule,
+                    src.clone(),
+                    SourceKind::Status,
+                    crate::incident::clip_around(
+                        text,
+                        set.span(m.rule, text.as_bytes()),
+                        crate::incident::MAX_EVIDENCE_LEN,
+                    ),
+                    rule.weight * factor * bonus,
+                    m.captures,
+                ));
             }
         }
     }
