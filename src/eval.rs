@@ -22,6 +22,17 @@ pub struct Label {
     pub object: String,
     /// Optional finer label.
     pub detail: Option<String>,
+    /// The real-world layout's `answerable` (`yes`, `hard`, `no`); `None` when absent.
+    pub answerable: Option<String>,
+}
+
+impl Label {
+    /// Whether the engine must abstain rather than name a cause: `none` (a healthy object) and
+    /// `out_of_taxonomy` (a real failure whose cause is none of ours) are both right only when no
+    /// confident in-taxonomy diagnosis is made.
+    pub fn expects_abstention(&self) -> bool {
+        self.cause == "none" || self.cause == "out_of_taxonomy"
+    }
 }
 
 /// Parse the `key = "value"` lines of a label file (the subset of TOML labels use).
@@ -36,6 +47,7 @@ pub fn parse_label(text: &str) -> Label {
             "cause" => l.cause = v,
             "object" => l.object = v,
             "detail" => l.detail = Some(v),
+            "answerable" => l.answerable = Some(v),
             _ => {}
         }
     }
@@ -76,9 +88,10 @@ pub fn load_cases(dir: &Path) -> std::io::Result<Vec<Case>> {
     Ok(out)
 }
 
-/// Whether a diagnosis is about the labeled object.
+/// Whether a diagnosis is about the labeled object. A label without `object` (the real-world
+/// layout: one incident per case) accepts any diagnosis.
 pub fn on_object(d: &Diagnosis, object: &str) -> bool {
-    pod_on_object(&d.pod, object)
+    object.is_empty() || pod_on_object(&d.pod, object)
 }
 
 /// Whether `pod` belongs to the workload `object`.
@@ -111,7 +124,7 @@ pub const CONFIDENT: f64 = 0.5;
 
 /// Judge one case from the engine's sorted diagnoses.
 pub fn judge(id: &str, label: &Label, diagnoses: &[Diagnosis]) -> CaseResult {
-    if label.cause == "none" {
+    if label.expects_abstention() {
         let confident = diagnoses.iter().find(|d| {
             on_object(d, &label.object)
                 && d.cause != crate::Cause::Unknown
@@ -119,7 +132,7 @@ pub fn judge(id: &str, label: &Label, diagnoses: &[Diagnosis]) -> CaseResult {
         });
         return CaseResult {
             id: id.to_string(),
-            expected: "none".into(),
+            expected: label.cause.clone(),
             predicted: confident.map_or("none".into(), |d| d.cause.id().to_string()),
             confidence: confident.map_or(
                 1.0 - diagnoses

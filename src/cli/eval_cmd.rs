@@ -24,6 +24,10 @@ pub struct EvalArgs {
     /// List every miss.
     #[arg(long)]
     pub misses: bool,
+    /// Score only cases whose label says `answerable = "VALUE"` (the real-world layout's
+    /// `yes`, `hard` or `no`).
+    #[arg(long, value_name = "VALUE")]
+    pub answerable: Option<String>,
     #[command(flatten)]
     pub packs: PackArgs,
 }
@@ -56,12 +60,15 @@ fn table(name: &str, m: &Metrics) -> String {
 }
 
 pub fn run_eval(args: EvalArgs) -> anyhow::Result<i32> {
-    let cases = load_cases(&args.dir).with_context(|| {
+    let mut cases = load_cases(&args.dir).with_context(|| {
         format!(
             "{}: expected cases/ and labels/ directories",
             args.dir.display()
         )
     })?;
+    if let Some(want) = &args.answerable {
+        cases.retain(|c| c.label.answerable.as_deref() == Some(want.as_str()));
+    }
     if cases.is_empty() {
         anyhow::bail!(
             "{}: no labeled cases found (cases/<id>/ with labels/<id>.toml)",
