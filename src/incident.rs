@@ -225,6 +225,9 @@ pub struct Incident {
     pub restart_policy: Option<String>,
     /// Seconds since the last restart, from `kubectl get pods` (`4 (23s ago)`).
     pub last_restart_secs: Option<u64>,
+    /// No artifact named the pod (a paste, or a log named after its file): `pod` is only a
+    /// label, and suggested commands use a `<pod>` placeholder.
+    pub unidentified: bool,
     /// Events about this container or its pod.
     pub events: Vec<EventRecord>,
     /// Scanned logs of this container.
@@ -249,7 +252,7 @@ pub fn qualified_name(namespace: Option<&str>, pod: &str, container: Option<&str
         s.push_str(ns);
         s.push('/');
     }
-    s.push_str(pod);
+    s.push_str(if pod.is_empty() { "<unidentified>" } else { pod });
     if let Some(c) = container {
         s.push('/');
         s.push_str(c);

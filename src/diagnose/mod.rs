@@ -17,9 +17,11 @@
 mod backoff;
 mod remediation;
 pub mod time;
+mod triage;
 
 pub use backoff::{backoff, Backoff};
 pub use remediation::remediation;
+pub use triage::{is_failing, status_in_trouble};
 
 use std::collections::HashMap;
 
@@ -139,97 +141,6 @@ impl Signal {
             },
             detail: rule.detail.clone(),
             captures,
-        }
-    }
-}
-
-/// Warning events that by themselves show a container in trouble.
-fn troubling_event(reason: &str, message: &str) -> bool {
-    match reason {
-        "BackOff" => {
-            message.contains("restarting failed container") || message.contains("pulling image")
-        }
-        "Failed"
-        | "FailedMount"
-        | "FailedAttachVolume"
-        | "FailedCreatePodSandBox"
-        | "OOMKilling"
-        | "Evicted"
-        | "InspectFailed"
-        | "ErrImageNeverPull"
-        | "FailedPostStartHook" => true,
-        "Killing" => {
-            message.contains("failed liveness probe") || message.contains("failed startup probe")
-        }
-        "Unhealthy" => {
-            message.starts_with("Liveness probe failed")
-                || message.starts_with("Startup probe failed")
-        }
-        _ => false,
-    }
-}
-
-/// Whether the incident shows a container that is failing (and so deserves a diagnosis).
-///
-/// Healthy containers — running and ready, or running with only readiness failures — get none.
-pub fn is_failing(incident: &Incident) -> bool {
-    if matches!(incident.pod_reason.as_deref(), Some("Evicted"))
-        || incident.pod_phase.as_deref() == Some("Failed")
-    {
-        return true;
-    }
-    let troubling_events = incident
-        .events
-        .iter()
-        .any(|e| troubling_event(&e.reason, &e.message));
-    match &incident.status {
-        Some(st) => {
-            let restarts = st.restart_count.unwrap_or(0);
-            match &st.state {
-                Some(ContainerState::Waiting { reason, .. }) => match reason.as_deref() {
-                    Some("ContainerCreating") | Some("PodInitializing") | None => {
-                        troubling_events || st.last_terminated.is_some()
-                    }
-                    // CrashLoopBackOff, ImagePullBackOff, CreateContainerConfigError, …
-                    Some(r) => !r.is_empty(),
-                },
-                Some(ContainerState::Terminated(t)) => {
-                    if incident.spec.init && t.exit_code == Some(0) {
-                        return false;
-                    }
-                    t.exit_code != Some(0)
-                        || restarts > 0
-                        || t.reason.as_deref() == Some("OOMKilled")
-                }
-                // Running again after a crash: failing while the back-off has not reset
-                // (10 minutes of healthy running), when the export says how long ago it was.
-                Some(ContainerState::Running { .. }) => {
-                    restarts > 0
-                        && (st.ready != Some(true)
-                            || troubling_events
-                            || incident
-                                .last_restart_secs
-                                .is_some_and(|s| s < backoff::RESET_AFTER_SECS))
-                }
-                None => {
-                    troubling_events
-                        || st
-                            .last_terminated
-                            .as_ref()
-                            .is_some_and(|t| t.exit_code.unwrap_or(1) != 0 || restarts > 0)
-                }
-            }
-        }
-        // Logs alone: only when some rule recognised something in them.
-        // Logs alone: a previous instance's log or a CRI restart number above 0 means the
-        // container restarted; otherwise a real failure signature (not a weak hint) is needed.
-        None => {
-            troubling_events
-                || incident.logs.iter().any(|l| {
-                    l.previous
-                        || l.restart.is_some_and(|r| r > 0)
-                        || l.hits.iter().any(|h| h.weight >= 2.0)
-                })
         }
     }
 }
@@ -361,8 +272,10 @@ impl Engine {
         use rayon::prelude::*;
         let mut out: Vec<Diagnosis> = incidents
             .par_iter()
-            .filter(|i| is_failing(i))
-            .map(|i| self.diagnose(i))
+            .filter_map(|i| {
+                let signals = self.signals(i);
+                triage::in_trouble(i, &signals).then(|| self.diagnose_signals(i, signals))
+            })
             .collect();
         out.sort_by(|a, b| {
             // Named causes first, most confident first; `unknown` (however sure we are that we
@@ -470,7 +383,10 @@ impl Engine {
 
     /// Diagnose one incident. Pure: reads no file, socket or clock.
     pub fn diagnose(&self, incident: &Incident) -> Diagnosis {
-        let signals = self.signals(incident);
+        self.diagnose_signals(incident, self.signals(incident))
+    }
+
+    fn diagnose_signals(&self, incident: &Incident, signals: Vec<Signal>) -> Diagnosis {
         let scores = cause_scores(&signals);
         let rule_probs = probabilities(&scores);
         let (probs, threshold) = match (self.mode(), &self.model) {

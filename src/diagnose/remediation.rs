@@ -13,7 +13,12 @@ pub fn remediation(
     incident: &Incident,
     captures: &HashMap<String, String>,
 ) -> Vec<String> {
-    let pod = &incident.pod;
+    // An unidentified paste has no pod name to put in a command: a placeholder says so.
+    let pod = if incident.unidentified || incident.pod.is_empty() {
+        "<pod>"
+    } else {
+        incident.pod.as_str()
+    };
     let ns_flag = incident
         .namespace
         .as_deref()
@@ -35,7 +40,11 @@ pub fn remediation(
         .get("limit")
         .cloned()
         .or_else(|| incident.spec.memory_limit.clone());
-    let workload = crate::ingest::workload_of(pod);
+    let workload = if pod == "<pod>" {
+        "<deployment>"
+    } else {
+        crate::ingest::workload_of(pod)
+    };
     let mut steps: Vec<String> = match cause {
         Cause::OomKilled if detail == Some("runtime_heap") => vec![
             "The runtime's own heap limit was exhausted before the container limit: raise the heap (-Xmx / MaxRAMPercentage, --max-old-space-size, GOMEMLIMIT) or fix the leak.".into(),

@@ -7,6 +7,7 @@
 //! yields is then merged into one [`Incident`] per container.
 
 mod artifact;
+mod fragments;
 mod objects;
 mod store;
 mod text;
@@ -28,6 +29,9 @@ pub use store::workload_of;
 /// read whole, unlike logs.
 const MAX_DOCUMENT: u64 = 512 << 20;
 const SNIFF_LEN: usize = 8192;
+/// Plain-text inputs up to this size are read whole and parsed as pastes (describe excerpts,
+/// event rows and log lines mixed); larger ones are logs and stream.
+const PASTE_MAX: u64 = 4 << 20;
 
 /// An input to analyse.
 #[derive(Debug, Clone)]
@@ -219,7 +223,84 @@ fn read_any(
     let first_line = trimmed.lines().next().unwrap_or("");
     let kind = sniff(trimmed, first_line);
     match kind {
-        Sniffed::Log => {
+        Sniffed::Log if LogFormat::sniff(first_line.as_bytes()) == LogFormat::Plain => {
+            let mut reader = reader;
+            let mut data = Vec::new();
+            if let Err(e) = (&mut reader).take(PASTE_MAX).read_to_end(&mut data) {
+                errs.push(InputError::new(
+                    display,
+                    format!("cannot read: {}", friendly(&e)),
+                ));
+            }
+            if data.len() as u64 >= PASTE_MAX {
+                let replay: Box<dyn Read + '_> = Box::new(io::Cursor::new(data).chain(reader));
+                return read_log(set, display, name, first_line, replay, out, errs);
+            }
+            read_paste(set, display, name, &String::from_utf8_lossy(&data), out);
+        }
+        Sniffed::Log => read_log(set, display, name, first_line, reader, out, errs),
+        Sniffed::Stream => dump_stream(set, display, reader, out, errs),
+        other => {
+            let mut data = Vec::new();
+            if let Err(e) = reader.take(MAX_DOCUMENT).read_to_end(&mut data) {
+                errs.push(InputError::new(
+                    display,
+                    format!("cannot read: {}", friendly(&e)),
+                ));
+                if data.is_empty() {
+                    return;
+                }
+            }
+            let text = String::from_utf8_lossy(&data);
+            match other {
+                Sniffed::Yaml => yaml(&text, display, out, errs),
+                Sniffed::Describe => text::describe(&text, display, out),
+                Sniffed::Log | Sniffed::Stream => unreachable!(),
+            }
+        }
+    }
+}
+
+/// A paste: status fragments, event rows and log lines in one text (see `fragments`).
+fn read_paste(set: &PatternSet, display: &str, name: &str, text: &str, out: &mut Vec<Artifact>) {
+    let p = fragments::paste(set, text, display);
+    out.extend(p.artifacts);
+    if !p.has_log {
+        return;
+    }
+    let mut id = LogIdentity::from_path(name);
+    if let Some(pod) = p.owner.pod {
+        id.namespace = p.owner.namespace;
+        id.container = p.owner.container;
+        id.pod = Some(pod);
+        id.previous |= p.owner.previous;
+    }
+    let mut scanner = LogScanner::new(set, display.to_string(), None)
+        .previous(id.previous)
+        .restart(id.restart);
+    scanner.feed(p.log_text.as_bytes());
+    out.push(Artifact::Log(LogItem {
+        namespace: id.namespace,
+        pod: id.pod,
+        container: id.container,
+        container_id: id.container_id,
+        stem: id.stem,
+        scan: scanner.finish(),
+    }));
+}
+
+/// A log that streams: CRI, Docker json-file, or plain text too large to be a paste.
+fn read_log(
+    set: &PatternSet,
+    display: &str,
+    name: &str,
+    first_line: &str,
+    reader: Box<dyn Read + '_>,
+    out: &mut Vec<Artifact>,
+    errs: &mut Vec<InputError>,
+) {
+    {
+        {
             let mut id = LogIdentity::from_path(name);
             if id.pod.is_none() {
                 id.read_docker_attrs(first_line);
@@ -253,27 +334,6 @@ fn read_any(
                 scan,
             }));
         }
-        Sniffed::Stream => dump_stream(set, display, reader, out, errs),
-        other => {
-            let mut data = Vec::new();
-            if let Err(e) = reader.take(MAX_DOCUMENT).read_to_end(&mut data) {
-                errs.push(InputError::new(
-                    display,
-                    format!("cannot read: {}", friendly(&e)),
-                ));
-                if data.is_empty() {
-                    return;
-                }
-            }
-            let text = String::from_utf8_lossy(&data);
-            match other {
-                Sniffed::Yaml => yaml(&text, display, out, errs),
-                Sniffed::Describe => text::describe(&text, display, out),
-                Sniffed::EventsTable => text::events_table(&text, display, out),
-                Sniffed::PodsTable => text::pods_table(&text, display, out),
-                Sniffed::Log | Sniffed::Stream => unreachable!(),
-            }
-        }
     }
 }
 
@@ -284,8 +344,6 @@ enum Sniffed {
     Stream,
     Yaml,
     Describe,
-    EventsTable,
-    PodsTable,
 }
 
 fn sniff(text: &str, first_line: &str) -> Sniffed {
@@ -301,6 +359,11 @@ fn sniff(text: &str, first_line: &str) -> Sniffed {
             .is_none_or(|c| matches!(c, '{' | '[' | ']' | '"'));
     if first_line.starts_with('{') || json_array {
         if LogFormat::sniff(first_line.as_bytes()) == LogFormat::Docker {
+            return Sniffed::Log;
+        }
+        // Only Kubernetes objects are documents: JSON lines of an application log, even broken
+        // by a terminal's wrapping or followed by a stack trace, are log text.
+        if !text.contains("\"kind\"") && !text.contains("\"apiVersion\"") {
             return Sniffed::Log;
         }
         // One complete JSON object per line that is not a Kubernetes object: structured app logs.
@@ -336,12 +399,7 @@ fn sniff(text: &str, first_line: &str) -> Sniffed {
     if text::is_describe(text) {
         return Sniffed::Describe;
     }
-    if text::is_events_header(first_line) || text::is_headerless_event(first_line) {
-        return Sniffed::EventsTable;
-    }
-    if text::is_pods_header(first_line) {
-        return Sniffed::PodsTable;
-    }
+    // Tables, describe excerpts and event rows are pastes: read with the logs.
     Sniffed::Log
 }
 

@@ -32,6 +32,10 @@ struct Pod {
     exists: bool,
     /// It came from a listing of all pods of its namespace.
     listed: bool,
+    /// No artifact named it: an unidentified paste, or a log named after its file.
+    unidentified: bool,
+    /// Merged into other pods.
+    gone: bool,
 }
 
 impl Pod {
@@ -44,17 +48,44 @@ impl Pod {
         &mut self.containers.last_mut().unwrap().1
     }
 
-    /// Whether the pod shows any sign of trouble (used to pick among a workload's pods).
+    /// Whether the pod shows any sign of trouble (used to pick among a workload's pods and to
+    /// give unidentified pastes an owner): the same triage the engine applies to containers.
     fn troubled(&self) -> bool {
-        self.row.as_ref().is_some_and(|r| {
-            !matches!(r.status.as_str(), "Running" | "Completed" | "Succeeded")
-                || r.restarts.unwrap_or(0) > 0
-        }) || self.containers.iter().any(|(_, c)| {
-            c.status.as_ref().is_some_and(|s| {
-                s.restart_count.unwrap_or(0) > 0
-                    || matches!(s.state, Some(ContainerState::Waiting { .. }))
+        let row_status = self.row.as_ref().map(status_from_row);
+        self.containers
+            .iter()
+            .filter_map(|(_, c)| c.status.as_ref())
+            .chain(row_status.as_ref())
+            .any(|s| {
+                crate::diagnose::status_in_trouble(
+                    s,
+                    self.row.as_ref().and_then(|r| r.last_restart_secs),
+                )
             })
-        })
+    }
+
+    /// Take in what an unidentified paste said (its containers, events and logs).
+    fn absorb(&mut self, anon: &Pod) {
+        self.phase = self.phase.take().or(anon.phase.clone());
+        self.reason = self.reason.take().or(anon.reason.clone());
+        self.message = self.message.take().or(anon.message.clone());
+        self.events.extend(anon.events.iter().cloned());
+        self.logs.extend(anon.logs.iter().cloned());
+        let single = self.containers.len() == 1;
+        for (name, c) in &anon.containers {
+            let name = if name.is_empty() && single {
+                self.containers[0].0.clone()
+            } else {
+                name.clone()
+            };
+            let into = self.container(&name);
+            if into.status.is_none() {
+                into.status = c.status.clone();
+            }
+            merge_spec(&mut into.spec, c.spec.clone());
+            into.events.extend(c.events.iter().cloned());
+            into.logs.extend(c.logs.iter().cloned());
+        }
     }
 }
 
@@ -224,6 +255,7 @@ impl Store {
         for log in rest {
             self.attach(log);
         }
+        self.resolve_anonymous();
         // `kubectl get events` and `get pods` without -A name no namespace; when every pod
         // whose namespace is known shares one, the export is of that namespace.
         let mut namespaces: Vec<&String> = self
@@ -255,6 +287,9 @@ impl Store {
             .collect();
         let mut out = Vec::new();
         for pod in self.pods {
+            if pod.gone {
+                continue;
+            }
             let only_events = !pod.exists
                 && pod.logs.is_empty()
                 && pod.containers.iter().all(|(_, c)| c.logs.is_empty());
@@ -344,9 +379,63 @@ impl Store {
             }
             return;
         }
-        // 5. its own incident, named after the file
+        // 5. the unidentified paste it came with
+        if let Some(&i) = self.index.get("").and_then(|v| v.first()) {
+            self.pods[i].logs.push(log.scan);
+            return;
+        }
+        // 6. the pods in trouble, when they are all of one workload (a log pasted under a
+        //    `get pods` table)
+        let troubled = self.troubled_workload();
+        if !troubled.is_empty() {
+            for i in troubled {
+                self.pods[i].logs.push(log.scan.clone());
+            }
+            return;
+        }
+        // 7. its own incident, named after the file
         let i = self.pod_index(log.namespace.as_deref(), stem);
         self.pods[i].logs.push(log.scan);
+        self.pods[i].unidentified = true;
+    }
+
+    /// The named pods in trouble, when they all belong to one workload.
+    fn troubled_workload(&self) -> Vec<usize> {
+        let troubled: Vec<usize> = (0..self.pods.len())
+            .filter(|&i| !self.pods[i].name.is_empty() && self.pods[i].troubled())
+            .collect();
+        let one_workload = troubled
+            .windows(2)
+            .all(|w| workload_of(&self.pods[w[0]].name) == workload_of(&self.pods[w[1]].name));
+        if one_workload {
+            troubled
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// An unidentified paste (name `""`) joins the named pods in trouble when they are all of
+    /// one workload, or the only pod named at all; otherwise it stays an incident of its own.
+    fn resolve_anonymous(&mut self) {
+        let Some(&anon) = self.index.get("").and_then(|v| v.first()) else {
+            return;
+        };
+        let mut targets = self.troubled_workload();
+        let named: Vec<usize> = (0..self.pods.len())
+            .filter(|&i| !self.pods[i].name.is_empty())
+            .collect();
+        if targets.is_empty() && named.len() == 1 {
+            targets = named;
+        }
+        if targets.is_empty() {
+            self.pods[anon].unidentified = true;
+            return;
+        }
+        let pod = std::mem::take(&mut self.pods[anon]);
+        for i in targets {
+            self.pods[i].absorb(&pod);
+        }
+        self.pods[anon].gone = true;
     }
 }
 
@@ -407,6 +496,7 @@ fn build(pod: Pod, out: &mut Vec<Incident>) {
         pod_message: pod.message.clone(),
         restart_policy: pod.restart_policy.clone(),
         last_restart_secs: pod.row.as_ref().and_then(|r| r.last_restart_secs),
+        unidentified: pod.unidentified || pod.name.is_empty(),
         events: Vec::new(),
         logs: Vec::new(),
     };
@@ -427,8 +517,10 @@ fn build(pod: Pod, out: &mut Vec<Incident>) {
         .enumerate()
         .filter(|(_, (_, c))| {
             c.status.as_ref().is_some_and(|s| {
-                s.restart_count.unwrap_or(0) > 0
-                    || matches!(s.state, Some(ContainerState::Waiting { .. }))
+                crate::diagnose::status_in_trouble(
+                    s,
+                    pod.row.as_ref().and_then(|r| r.last_restart_secs),
+                )
             })
         })
         .map(|(i, _)| i)
@@ -455,7 +547,7 @@ fn build(pod: Pod, out: &mut Vec<Incident>) {
             }
         });
         out.push(Incident {
-            container: Some(name),
+            container: Some(name).filter(|n| !n.is_empty()),
             status,
             spec: c.spec,
             events,

@@ -1,20 +1,19 @@
 //! kubectl's human-readable outputs: `describe pod`, `get events` and `get pods` tables.
 
-use super::artifact::{Artifact, ContainerRecord, PodEvent, PodRecord, PodRow};
-use super::objects::container_from_field_path;
+use super::artifact::{Artifact, ContainerRecord, PodEvent, PodRecord};
 use crate::incident::{
     ContainerSpec, ContainerState, ContainerStatus, EventRecord, Location, Terminated,
 };
 
 /// Column layout of a kubectl table, read from its header line.
-struct Columns {
+pub(crate) struct Columns {
     cols: Vec<(String, usize)>,
 }
 
 impl Columns {
     /// Columns are separated by runs of two or more spaces (kubectl pads with three); names may
     /// hold single spaces (`LAST SEEN`).
-    fn parse(header: &str) -> Columns {
+    pub(crate) fn parse(header: &str) -> Columns {
         let mut cols = Vec::new();
         let b = header.as_bytes();
         let mut i = 0;
@@ -36,7 +35,7 @@ impl Columns {
         self.cols.iter().any(|(n, _)| n == name)
     }
 
-    fn get<'a>(&self, row: &'a str, name: &str) -> Option<&'a str> {
+    pub(crate) fn get<'a>(&self, row: &'a str, name: &str) -> Option<&'a str> {
         let i = self.cols.iter().position(|(n, _)| n == name)?;
         let start = floor_boundary(row, self.cols[i].1);
         let end = match self.cols.get(i + 1) {
@@ -108,9 +107,24 @@ fn headerless_event(line: &str) -> Option<Row<'_>> {
     })
 }
 
-/// Whether `line` is a headerless `get events` row.
-pub(crate) fn is_headerless_event(line: &str) -> bool {
-    headerless_event(line).is_some()
+/// A headerless `get events` row about a pod, as an event.
+pub(crate) fn headerless_event_row(line: &str, file: &str, n: u64) -> Option<PodEvent> {
+    let r = headerless_event(line)?;
+    let pod = r.object.strip_prefix("pod/")?;
+    Some(PodEvent {
+        namespace: r.namespace.map(str::to_string),
+        pod: pod.to_string(),
+        container: None,
+        record: EventRecord {
+            kind: Some(r.kind.to_string()),
+            reason: r.reason.to_string(),
+            message: r.message.to_string(),
+            count: 1,
+            last_seen: None,
+            age: Some(r.age.to_string()),
+            source: Location::new(file, n),
+        },
+    })
 }
 
 /// Whether `line` is the header of a `kubectl get pods` table.
@@ -149,7 +163,7 @@ pub(crate) fn kubectl_age_secs(s: &str) -> Option<u64> {
 }
 
 /// `14s (x2 over 28s)` → (`14s`, 2).
-fn age_and_count(s: &str) -> (String, u32) {
+pub(crate) fn age_and_count(s: &str) -> (String, u32) {
     if let Some(i) = s.find("(x") {
         let rest = &s[i + 2..];
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
@@ -159,107 +173,6 @@ fn age_and_count(s: &str) -> (String, u32) {
         )
     } else {
         (s.trim().to_string(), 1)
-    }
-}
-
-/// Parse a `kubectl get events` table (default, `-o wide`, `-A`).
-pub(crate) fn events_table(text: &str, file: &str, out: &mut Vec<Artifact>) {
-    let mut cols: Option<Columns> = None;
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        if is_events_header(line) {
-            cols = Some(Columns::parse(line));
-            continue;
-        }
-        let Some(c) = &cols else {
-            if let Some(r) = headerless_event(line) {
-                if let Some(pod) = r.object.strip_prefix("pod/") {
-                    out.push(Artifact::Event(PodEvent {
-                        namespace: r.namespace.map(str::to_string),
-                        pod: pod.to_string(),
-                        container: None,
-                        record: EventRecord {
-                            kind: Some(r.kind.to_string()),
-                            reason: r.reason.to_string(),
-                            message: r.message.to_string(),
-                            count: 1,
-                            last_seen: None,
-                            age: Some(r.age.to_string()),
-                            source: Location::new(file, i as u64 + 1),
-                        },
-                    }));
-                }
-            }
-            continue;
-        };
-        let object = c.get(line, "OBJECT").unwrap_or("");
-        let Some(pod) = object
-            .strip_prefix("pod/")
-            .or_else(|| object.strip_prefix("Pod/"))
-        else {
-            continue;
-        };
-        let container = c.get(line, "SUBOBJECT").and_then(container_from_field_path);
-        let count = c
-            .get(line, "COUNT")
-            .and_then(|x| x.parse().ok())
-            .unwrap_or(1);
-        out.push(Artifact::Event(PodEvent {
-            namespace: c.get(line, "NAMESPACE").map(str::to_string),
-            pod: pod.to_string(),
-            container,
-            record: EventRecord {
-                kind: c.get(line, "TYPE").map(str::to_string),
-                reason: c.get(line, "REASON").unwrap_or("").to_string(),
-                message: c.get(line, "MESSAGE").unwrap_or("").to_string(),
-                count,
-                last_seen: None,
-                age: c.get(line, "LAST SEEN").map(str::to_string),
-                source: Location::new(file, i as u64 + 1),
-            },
-        }));
-    }
-}
-
-/// Parse a `kubectl get pods` table.
-pub(crate) fn pods_table(text: &str, file: &str, out: &mut Vec<Artifact>) {
-    let mut cols: Option<Columns> = None;
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        if is_pods_header(line) {
-            cols = Some(Columns::parse(line));
-            continue;
-        }
-        let Some(c) = &cols else { continue };
-        let Some(name) = c.get(line, "NAME").filter(|n| !n.is_empty()) else {
-            continue;
-        };
-        let ready = c.get(line, "READY").and_then(|r| {
-            let (a, b) = r.split_once('/')?;
-            Some((a.parse().ok()?, b.parse().ok()?))
-        });
-        let restarts_cell = c.get(line, "RESTARTS").unwrap_or("");
-        let restarts = restarts_cell
-            .split_whitespace()
-            .next()
-            .and_then(|r| r.parse().ok());
-        let last_restart_secs = restarts_cell
-            .split_once('(')
-            .and_then(|(_, r)| r.strip_suffix(" ago)"))
-            .and_then(kubectl_age_secs);
-        out.push(Artifact::Row(PodRow {
-            namespace: c.get(line, "NAMESPACE").map(str::to_string),
-            name: name.to_string(),
-            ready,
-            status: c.get(line, "STATUS").unwrap_or("").to_string(),
-            restarts,
-            last_restart_secs,
-            source: Location::new(file, i as u64 + 1),
-        }));
     }
 }
 
