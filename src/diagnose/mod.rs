@@ -37,6 +37,10 @@ pub const TEMPERATURE: f64 = 1.5;
 /// The score of the `unknown` hypothesis.
 pub const UNKNOWN_SCORE: f64 = 2.5;
 
+/// The highest confidence of a cause that no rule supports (the model read it from the crash
+/// window alone): on real incidents such guesses are right about half the time at best.
+const UNSUPPORTED_CAP: f64 = 0.45;
+
 const STATUS_FACTOR: f64 = 1.5;
 const EVENT_FACTOR: f64 = 1.25;
 const LOG_FACTOR: f64 = 1.0;
@@ -446,6 +450,12 @@ impl Engine {
                 captures.entry(k.clone()).or_insert_with(|| v.clone());
             }
         }
+        // The model named a cause no rule supports: a guess from the crash window, said as one.
+        let confidence = if top.is_none() && cause != Cause::Unknown {
+            confidence.min(UNSUPPORTED_CAP)
+        } else {
+            confidence
+        };
         if top.is_none() && cause != Cause::Unknown {
             // The model named a cause no rule supports: show the crash window it read.
             let fallback: Vec<Signal> = incident
@@ -554,7 +564,8 @@ pub(crate) fn cause_scores(signals: &[Signal]) -> [f64; 18] {
             .map(|(k, w)| w * 0.5f64.powi(k as i32))
             .sum();
     }
-    out[Cause::Unknown.index()] = UNKNOWN_SCORE;
+    // Rules for conditions outside the taxonomy (eviction, runAsNonRoot) raise `unknown` itself.
+    out[Cause::Unknown.index()] = out[Cause::Unknown.index()].max(UNKNOWN_SCORE);
     out
 }
 
@@ -601,7 +612,7 @@ fn builtin_explain(rule: &str) -> &'static str {
         "status.exit_139" => "Exit code 139: the process died of SIGSEGV (segmentation fault).",
         "status.exit_134" => "Exit code 134: the process aborted (SIGABRT).",
         "status.exit_error" => "The process exits with an error code and no more specific evidence explains it.",
-        "status.evicted" => "The pod was evicted by the kubelet.",
+        "status.evicted" => "The kubelet evicted the pod (node pressure or a resource limit of the pod): not a failure of the container itself; its controller replaces it.",
         _ => "Built-in status fact.",
     }
 }
@@ -650,8 +661,8 @@ fn status_signals(set: &PatternSet, incident: &Incident, sig: &mut Vec<Signal>) 
             sig,
             "pod status",
             "status.evicted",
-            Cause::DiskFull,
-            None,
+            Cause::Unknown,
+            Some("evicted"),
             1.0,
             "Status: Failed, Reason: Evicted".into(),
         );
