@@ -252,7 +252,11 @@ pub fn qualified_name(namespace: Option<&str>, pod: &str, container: Option<&str
         s.push_str(ns);
         s.push('/');
     }
-    s.push_str(if pod.is_empty() { "<unidentified>" } else { pod });
+    s.push_str(if pod.is_empty() {
+        "<unidentified>"
+    } else {
+        pod
+    });
     if let Some(c) = container {
         s.push('/');
         s.push_str(c);

@@ -899,15 +899,16 @@ fn cause_permission_denied_laravel_storage() {
 }
 
 #[test]
-fn cause_permission_denied_run_as_non_root_beats_config_error_reason() {
-    // CreateContainerConfigError is usually a missing Secret; here the message says runAsNonRoot.
+fn run_as_non_root_is_named_outside_the_taxonomy_not_a_missing_secret() {
+    // CreateContainerConfigError is usually a missing Secret; here the message says runAsNonRoot:
+    // a policy the image cannot meet, which the README places outside the cause taxonomy.
     Case {
         paths: &["causes/permission_runasnonroot/wordpress.json"],
         ns: Some("cms"),
         pod: "wordpress-6b8c9d7f5-tn4vq",
         container: Some("wordpress"),
-        cause: "permission_denied",
-        detail: None,
+        cause: "unknown",
+        detail: Some("run_as_non_root"),
         min_confidence: STATUS_BAND,
         evidence: "container has runAsNonRoot and image will run as root",
         remediation: &[],

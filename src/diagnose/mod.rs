@@ -21,7 +21,7 @@ mod triage;
 
 pub use backoff::{backoff, Backoff};
 pub use remediation::remediation;
-pub use triage::{is_failing, status_in_trouble};
+pub use triage::{is_failing, restart_age, status_in_trouble};
 
 use std::collections::HashMap;
 
@@ -393,8 +393,13 @@ impl Engine {
     fn diagnose_signals(&self, incident: &Incident, signals: Vec<Signal>) -> Diagnosis {
         let scores = cause_scores(&signals);
         let rule_probs = probabilities(&scores);
+        // A recognised condition outside the taxonomy (eviction, runAsNonRoot) outscoring every
+        // cause is the rules' call: the model was never trained to name it.
+        let outside = scores[Cause::Unknown.index()] > UNKNOWN_SCORE
+            && scores.iter().all(|&x| x <= scores[Cause::Unknown.index()]);
         let (probs, threshold) = match (self.mode(), &self.model) {
             (Mode::Rules, _) | (_, None) => (rule_probs, 0.0),
+            _ if outside => (rule_probs, 0.0),
             (mode, Some(model)) => {
                 let f = featurize(incident, &signals, &scores, &rule_probs);
                 let variant = if mode == Mode::ModelOnly {
@@ -451,7 +456,14 @@ impl Engine {
             }
         }
         // The model named a cause no rule supports: a guess from the crash window, said as one.
-        let confidence = if top.is_none() && cause != Cause::Unknown {
+        // A crash shown only by a bare error exit code: the cause is in the log nobody has read
+        // yet, and the diagnosis says so with a low confidence.
+        let thin = cause == Cause::AppCrash
+            && signals
+                .iter()
+                .filter(|s| s.evidence.cause == cause)
+                .all(|s| s.evidence.rule == "status.exit_error");
+        let confidence = if (top.is_none() || thin) && cause != Cause::Unknown {
             confidence.min(UNSUPPORTED_CAP)
         } else {
             confidence
@@ -611,7 +623,7 @@ fn builtin_explain(rule: &str) -> &'static str {
         "status.exit_126" => "Exit code 126: the command is not executable.",
         "status.exit_139" => "Exit code 139: the process died of SIGSEGV (segmentation fault).",
         "status.exit_134" => "Exit code 134: the process aborted (SIGABRT).",
-        "status.exit_error" => "The process exits with an error code and no more specific evidence explains it.",
+        "status.exit_error" => "The application exits with an error code and nothing shown says why: the cause is in its previous log.",
         "status.evicted" => "The kubelet evicted the pod (node pressure or a resource limit of the pod): not a failure of the container itself; its controller replaces it.",
         _ => "Built-in status fact.",
     }

@@ -130,13 +130,40 @@ pub(crate) fn in_trouble(incident: &Incident, signals: &[Signal]) -> bool {
     if is_failing(incident) {
         return true;
     }
+    // A pending pod (unschedulable, waiting for a volume) has not run: its warnings are the
+    // scheduler's, not a container failure.
     let status_silent = match &incident.status {
-        None => true,
+        None => incident.pod_phase.as_deref() != Some("Pending"),
         // A `get pods` row saying only `Running` with no restarts is a healthy container.
-        Some(st) => st.state.is_none() && st.last_terminated.is_none() && st.restart_count.is_none(),
+        Some(st) => {
+            incident.pod_phase.as_deref() != Some("Pending")
+                && st.state.is_none()
+                && st.last_terminated.is_none()
+                && st.restart_count.is_none()
+        }
     };
     status_silent
-        && signals.iter().any(|s| {
-            s.evidence.kind != SourceKind::Status && s.evidence.weight >= DECISIVE_WEIGHT
-        })
+        && signals
+            .iter()
+            .any(|s| s.evidence.kind != SourceKind::Status && s.evidence.weight >= DECISIVE_WEIGHT)
+}
+
+/// Seconds since the container last (re)started, from its status timestamps and the time `now`
+/// (Unix seconds): what a live watcher knows and an export does not.
+pub fn restart_age(incident: &Incident, now: i64) -> Option<u64> {
+    let st = incident.status.as_ref()?;
+    let at = match &st.state {
+        Some(ContainerState::Running {
+            started_at: Some(s),
+        }) => super::time::parse_time(s),
+        _ => None,
+    }
+    .or_else(|| {
+        st.last_terminated
+            .as_ref()?
+            .finished_at
+            .as_deref()
+            .and_then(super::time::parse_time)
+    })?;
+    u64::try_from(now.checked_sub(at)?).ok()
 }

@@ -208,13 +208,44 @@ fn key_of(k: &str) -> Option<Key> {
         "Name" => Key::PodName,
         "Namespace" => Key::Namespace,
         "Status" | "phase" => Key::PodStatus,
-        "Container ID" | "containerID" | "Image ID" | "imageID" | "Port" | "Ports"
-        | "Host Port" | "Host Ports" | "Command" | "Args" | "Requests" | "requests" | "cpu"
-        | "Readiness" | "Environment" | "Mounts" | "Environment Variables from" | "started"
-        | "lastProbeTime" | "lastTransitionTime" | "resources" | "Priority" | "Node"
-        | "Start Time" | "IP" | "IPs" | "Controlled By" | "QoS Class" | "Service Account"
-        | "Labels" | "Annotations" | "Node-Selectors" | "Tolerations" | "Conditions"
-        | "Volumes" | "Containers" | "Init Containers" | "containerStatuses" => Key::Other,
+        "Container ID"
+        | "containerID"
+        | "Image ID"
+        | "imageID"
+        | "Port"
+        | "Ports"
+        | "Host Port"
+        | "Host Ports"
+        | "Command"
+        | "Args"
+        | "Requests"
+        | "requests"
+        | "cpu"
+        | "Readiness"
+        | "Environment"
+        | "Mounts"
+        | "Environment Variables from"
+        | "started"
+        | "lastProbeTime"
+        | "lastTransitionTime"
+        | "resources"
+        | "Priority"
+        | "Node"
+        | "Start Time"
+        | "IP"
+        | "IPs"
+        | "Controlled By"
+        | "QoS Class"
+        | "Service Account"
+        | "Labels"
+        | "Annotations"
+        | "Node-Selectors"
+        | "Tolerations"
+        | "Conditions"
+        | "Volumes"
+        | "Containers"
+        | "Init Containers"
+        | "containerStatuses" => Key::Other,
         _ => return None,
     })
 }
@@ -419,8 +450,11 @@ impl StatusBuilder {
                     }
                     (Ctx::Current | Ctx::Last, Sub::Terminated) => {
                         if let Some(t) = self.terminated(n) {
-                            *(if is_msg { &mut t.message } else { &mut t.reason }) =
-                                Some(v.to_string());
+                            *(if is_msg {
+                                &mut t.message
+                            } else {
+                                &mut t.reason
+                            }) = Some(v.to_string());
                         }
                     }
                     (Ctx::None, _) => {
@@ -459,7 +493,11 @@ impl StatusBuilder {
             }
             Key::RestartCount => {
                 if let Ok(r) = v.parse() {
-                    self.container(n).status.as_mut().expect("status").restart_count = Some(r);
+                    self.container(n)
+                        .status
+                        .as_mut()
+                        .expect("status")
+                        .restart_count = Some(r);
                 }
                 self.ctx = Ctx::None;
                 self.sub = Sub::None;
@@ -494,7 +532,11 @@ impl StatusBuilder {
         }
         let (ctx, sub) = (self.ctx, self.sub);
         // YAML folds lines with a space; describe continues a message on a new line.
-        let sep = if self.file.ends_with(".yaml") { ' ' } else { '\n' };
+        let sep = if self.file.ends_with(".yaml") {
+            ' '
+        } else {
+            '\n'
+        };
         let slot: Option<&mut Option<String>> = match (ctx, sub) {
             (Ctx::Current, Sub::Waiting) => {
                 let st = self.container(n).status.as_mut().expect("status");
@@ -600,11 +642,11 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
             consumed[i] = true;
             continue;
         }
-        if let Some(mut one) = event_row(line, event_cols.as_ref(), file, n) {
-            if one.pod.is_empty() {
-                one.namespace = None;
+        if let Some(row) = event_row(line, event_cols.as_ref(), file, n) {
+            // Rows about other objects (Deployments, ReplicaSets, Nodes) are read and dropped.
+            if let Some(e) = row {
+                artifacts.push(Artifact::Event(e));
             }
-            artifacts.push(Artifact::Event(one));
             consumed[i] = true;
             continue;
         }
@@ -695,18 +737,21 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
     }
 }
 
-/// A `get events` row: under its header, or alone (`--no-headers`, a cut-off export).
-fn event_row(line: &str, cols: Option<&Columns>, file: &str, n: u64) -> Option<PodEvent> {
-    if let Some(r) = super::text::headerless_event_row(line, file, n) {
-        return Some(r);
-    }
-    let c = cols?;
-    let object = c.get(line, "OBJECT")?;
-    let pod = object
-        .strip_prefix("pod/")
-        .or_else(|| object.strip_prefix("Pod/"))?;
+/// A `get events` row, under its header or alone (`--no-headers`, a cut-off export): `None`
+/// when the line is no row, `Some(None)` for a row about another kind of object.
+fn event_row(line: &str, cols: Option<&Columns>, file: &str, n: u64) -> Option<Option<PodEvent>> {
+    let Some(c) = cols else {
+        return super::text::headerless_event_row(line, file, n);
+    };
+    let object = c.get(line, "OBJECT").filter(|o| o.contains('/'))?;
     let reason = c.get(line, "REASON").filter(|r| !r.is_empty())?;
-    Some(PodEvent {
+    let Some(pod) = object
+        .strip_prefix("pod/")
+        .or_else(|| object.strip_prefix("Pod/"))
+    else {
+        return Some(None);
+    };
+    Some(Some(PodEvent {
         namespace: c.get(line, "NAMESPACE").map(str::to_string),
         pod: pod.to_string(),
         container: c
@@ -724,7 +769,7 @@ fn event_row(line: &str, cols: Option<&Columns>, file: &str, n: u64) -> Option<P
             age: c.get(line, "LAST SEEN").map(str::to_string),
             source: Location::new(file, n),
         },
-    })
+    }))
 }
 
 fn table_pod_row(c: &Columns, line: &str, file: &str, n: u64) -> Option<PodRow> {
@@ -853,7 +898,9 @@ mod tests {
         let text = "    State:          Waiting\n      Reason:       CrashLoopBackOff\n    Last State:     Terminated\n      Reason:       OOMKilled\n      Exit Code:    137\n    Ready:          False\n    Restart Count:  7\n";
         let p = paste(&set(), text, "paste.txt");
         let s = status(&p);
-        assert!(matches!(s.state, Some(ContainerState::Waiting { reason: Some(ref r), .. }) if r == "CrashLoopBackOff"));
+        assert!(
+            matches!(s.state, Some(ContainerState::Waiting { reason: Some(ref r), .. }) if r == "CrashLoopBackOff")
+        );
         let t = s.last_terminated.expect("last state");
         assert_eq!(t.reason.as_deref(), Some("OOMKilled"));
         assert_eq!(t.exit_code, Some(137));
@@ -865,7 +912,9 @@ mod tests {
     fn yaml_status_fragment_with_broken_indentation() {
         let text = "state:\n        waiting:\n          reason: CrashLoopBackOff\n          message: >-\n            back-off 5m0s restarting failed container=api\n      lastState:\n        terminated:\n          exitCode: 137\n          reason: OOMKilled\n";
         let s = status(&paste(&set(), text, "pod.yaml"));
-        assert!(matches!(s.state, Some(ContainerState::Waiting { message: Some(ref m), .. }) if m.contains("back-off 5m0s")));
+        assert!(
+            matches!(s.state, Some(ContainerState::Waiting { message: Some(ref m), .. }) if m.contains("back-off 5m0s"))
+        );
         assert_eq!(
             s.last_terminated.and_then(|t| t.reason).as_deref(),
             Some("OOMKilled")
@@ -887,7 +936,9 @@ mod tests {
         assert_eq!(events.len(), 2);
         assert_eq!(events[0].reason, "Unhealthy");
         assert_eq!(events[0].count, 9);
-        assert!(events[1].message.starts_with("Container api failed liveness"));
+        assert!(events[1]
+            .message
+            .starts_with("Container api failed liveness"));
         assert!(!p.has_log);
     }
 
@@ -907,8 +958,12 @@ mod tests {
 
     #[test]
     fn pod_rows_without_header() {
-        let row = pod_row("web-5d8f7-abcde   0/1   CrashLoopBackOff   12 (3m ago)   1h", "f", 1)
-            .expect("a row");
+        let row = pod_row(
+            "web-5d8f7-abcde   0/1   CrashLoopBackOff   12 (3m ago)   1h",
+            "f",
+            1,
+        )
+        .expect("a row");
         assert_eq!(row.status, "CrashLoopBackOff");
         assert_eq!(row.restarts, Some(12));
         assert_eq!(row.last_restart_secs, Some(180));

@@ -384,9 +384,13 @@ impl Store {
             self.pods[i].logs.push(log.scan);
             return;
         }
-        // 6. the pods in trouble, when they are all of one workload (a log pasted under a
-        //    `get pods` table)
-        let troubled = self.troubled_workload();
+        // 6. the pods in trouble, when they are all of one workload and known only from a
+        //    `get pods` table (a log pasted under the table, not a file of a full export)
+        let troubled: Vec<usize> = self
+            .troubled_workload()
+            .into_iter()
+            .filter(|&i| self.pods[i].containers.is_empty())
+            .collect();
         if !troubled.is_empty() {
             for i in troubled {
                 self.pods[i].logs.push(log.scan.clone());

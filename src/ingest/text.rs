@@ -107,11 +107,17 @@ fn headerless_event(line: &str) -> Option<Row<'_>> {
     })
 }
 
-/// A headerless `get events` row about a pod, as an event.
-pub(crate) fn headerless_event_row(line: &str, file: &str, n: u64) -> Option<PodEvent> {
+/// A headerless `get events` row: `Some(None)` when it is about another kind of object.
+pub(crate) fn headerless_event_row(line: &str, file: &str, n: u64) -> Option<Option<PodEvent>> {
     let r = headerless_event(line)?;
-    let pod = r.object.strip_prefix("pod/")?;
-    Some(PodEvent {
+    let Some(pod) = r
+        .object
+        .strip_prefix("pod/")
+        .or_else(|| r.object.strip_prefix("Pod/"))
+    else {
+        return Some(None);
+    };
+    Some(Some(PodEvent {
         namespace: r.namespace.map(str::to_string),
         pod: pod.to_string(),
         container: None,
@@ -124,7 +130,7 @@ pub(crate) fn headerless_event_row(line: &str, file: &str, n: u64) -> Option<Pod
             age: Some(r.age.to_string()),
             source: Location::new(file, n),
         },
-    })
+    }))
 }
 
 /// Whether `line` is the header of a `kubectl get pods` table.

@@ -466,8 +466,18 @@ impl Watcher {
                 let Some(inc) = find(&incidents, &key, &c) else {
                     continue;
                 };
-                if trig.gated() && !is_failing(inc) {
-                    continue;
+                if trig.gated() {
+                    // Live, the clock tells how long ago the container restarted.
+                    let mut timed = inc.clone();
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs() as i64);
+                    timed.last_restart_secs = timed
+                        .last_restart_secs
+                        .or_else(|| crate::diagnose::restart_age(&timed, now));
+                    if !is_failing(&timed) {
+                        continue;
+                    }
                 }
                 let Some(ce) = entry.containers.get(&c) else {
                     continue;

@@ -1,0 +1,257 @@
+//! What people paste into a ticket: excerpts without headers, lone kubelet messages, wrapped
+//! JSON logs, logs alone. One test per class of real-world input; every fixture is written here.
+
+use podmortem::{Diagnosis, Engine, Input, Report};
+
+fn analyze(files: &[(&str, &str)]) -> Report {
+    let inputs: Vec<Input> = files
+        .iter()
+        .map(|(name, text)| Input::Bytes {
+            name: name.to_string(),
+            data: text.as_bytes().to_vec(),
+        })
+        .collect();
+    Engine::new().analyze(&inputs)
+}
+
+fn top(files: &[(&str, &str)]) -> Diagnosis {
+    let r = analyze(files);
+    assert!(
+        r.errors.is_empty(),
+        "unexpected input errors: {:?}",
+        r.errors
+    );
+    r.diagnoses
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no diagnosis for {files:?}"))
+}
+
+fn assert_cause(d: &Diagnosis, cause: &str, evidence: &str) {
+    assert_eq!(d.cause.id(), cause, "{d:#?}");
+    assert!(
+        d.evidence.iter().any(|e| e.text.contains(evidence)),
+        "evidence {evidence:?} missing: {:#?}",
+        d.evidence
+    );
+}
+
+#[test]
+fn describe_excerpt_from_the_container_block_down() {
+    let paste = "\
+    State:          Waiting
+      Reason:       CrashLoopBackOff
+    Last State:     Terminated
+      Reason:       OOMKilled
+      Exit Code:    137
+      Started:      Tue, 03 Mar 2026 10:01:12 +0000
+      Finished:     Tue, 03 Mar 2026 10:02:40 +0000
+    Ready:          False
+    Restart Count:  9
+    Limits:
+      memory:  512Mi
+";
+    let d = top(&[("describe.txt", paste)]);
+    assert_cause(&d, "oom_killed", "OOMKilled");
+    assert!(d.confidence >= 0.8, "{}", d.confidence);
+    assert_eq!(d.backoff.restart_count, Some(9));
+}
+
+#[test]
+fn yaml_status_fragment_with_broken_indentation() {
+    let paste = "\
+lastState:
+        terminated:
+          exitCode: 137
+          reason: OOMKilled
+      state:
+        waiting:
+          reason: CrashLoopBackOff
+";
+    let d = top(&[("pod.yaml", paste)]);
+    assert_cause(&d, "oom_killed", "OOMKilled");
+}
+
+#[test]
+fn restart_loop_caught_while_the_container_is_up() {
+    let paste = "\
+    State:          Running
+      Started:      Tue, 03 Mar 2026 10:05:00 +0000
+    Last State:     Terminated
+      Reason:       OOMKilled
+      Exit Code:    137
+    Ready:          True
+    Restart Count:  4
+";
+    let d = top(&[("describe.txt", paste)]);
+    assert_cause(&d, "oom_killed", "OOMKilled");
+}
+
+#[test]
+fn one_clean_restart_long_ago_is_not_a_crash_loop() {
+    let paste = "\
+    State:          Running
+      Started:      Tue, 03 Mar 2026 10:05:00 +0000
+    Last State:     Terminated
+      Reason:       Completed
+      Exit Code:    0
+    Ready:          True
+    Restart Count:  1
+";
+    let r = analyze(&[("describe.txt", paste)]);
+    assert!(
+        r.diagnoses
+            .iter()
+            .all(|d| d.cause.id() != "exits_immediately" || d.confidence < 0.5),
+        "{:#?}",
+        r.diagnoses
+    );
+}
+
+#[test]
+fn lone_kubelet_messages_are_events() {
+    let pull = "Failed to pull image \"registry.example.com/shop/cart:v9\": rpc error: code = NotFound desc = failed to pull and unpack image \"registry.example.com/shop/cart:v9\": failed to resolve reference \"registry.example.com/shop/cart:v9\": registry.example.com/shop/cart:v9: not found\n";
+    assert_cause(
+        &top(&[("events.txt", pull)]),
+        "image_pull_error",
+        "not found",
+    );
+
+    let probe = "Liveness probe failed: HTTP probe failed with statuscode: 404\n";
+    assert_cause(
+        &top(&[("notes.txt", probe)]),
+        "liveness_probe_failed",
+        "Liveness probe failed",
+    );
+
+    let start = "Error: failed to start container \"worker\": Error response from daemon: OCI runtime create failed: container_linux.go:380: starting container process caused: exec: \"/app/worker\": stat /app/worker: no such file or directory: unknown\n";
+    assert_cause(&top(&[("-", start)]), "bad_command", "/app/worker");
+}
+
+#[test]
+fn describe_event_rows_without_their_header() {
+    let rows = "\
+  Warning  Unhealthy  3m (x12 over 9m)  kubelet  Liveness probe failed: Get \"http://10.1.2.3:8080/healthz\": dial tcp 10.1.2.3:8080: connect: connection refused
+  Normal   Killing    3m (x4 over 9m)   kubelet  Container api failed liveness probe, will be restarted
+  Warning  BackOff    1m (x30 over 8m)  kubelet  Back-off restarting failed container
+";
+    let d = top(&[("events.txt", rows)]);
+    // The probe's own "connection refused" is the probe failing, not a dependency.
+    assert_cause(&d, "liveness_probe_failed", "failed liveness probe");
+}
+
+#[test]
+fn a_message_wrapped_by_a_mail_client_is_joined() {
+    let wrapped = "\
+Error: failed to create containerd task: failed to create shim task: OCI
+runtime create failed: runc create failed: unable to start container
+process: exec: \"/usr/bin/run-report\": permission denied: unknown
+";
+    assert_cause(
+        &top(&[("events.txt", wrapped)]),
+        "bad_command",
+        "run-report",
+    );
+}
+
+#[test]
+fn json_lines_broken_by_a_terminal_are_log_text() {
+    let log = "\
+{\"level\":\"info\",\"ts\":1767000000.1,\"msg\":\"starting reconciler\",\"controller\":
+\"widgets\"}
+{\"level\":\"info\",\"ts\":1767000000.2,\"msg\":\"cache synced\"}
+panic: runtime error: invalid memory address or nil pointer dereference
+[signal SIGSEGV: segmentation violation code=0x1 addr=0x18 pc=0x1a2b3c]
+
+goroutine 88 [running]:
+example.com/widgets/controller.(*Reconciler).Reconcile(0xc0001, {0x2, 0x3})
+";
+    let d = top(&[("manager.log", log)]);
+    assert_cause(&d, "app_crash", "nil pointer dereference");
+}
+
+#[test]
+fn logs_alone_with_a_decisive_signature() {
+    let rbac = "E0303 10:00:01.123456       1 reflector.go:138] failed to list *v1.Pod: User \"system:serviceaccount:tools:scanner\" cannot list pods at the cluster scope\n";
+    assert_cause(
+        &top(&[("scanner.log", rbac)]),
+        "rbac_forbidden",
+        "at the cluster scope",
+    );
+    let api = "2026-03-03T10:00:00Z ERROR sync failed: HTTP status 403: Invalid access token for https://api.example.com/v2/orders\n";
+    assert_cause(&top(&[("sync.log", api)]), "credentials_rejected", "403");
+}
+
+#[test]
+fn unknown_flags_are_configuration_errors() {
+    let log =
+        "flag provided but not defined: -metrics-bind\nUsage of /manager:\n  -kubeconfig string\n";
+    let d = top(&[("manager.previous.log", log)]);
+    assert_cause(&d, "config_error", "flag provided but not defined");
+}
+
+#[test]
+fn thin_evidence_gives_a_low_confidence_and_the_next_command() {
+    let paste = "\
+    State:          Waiting
+      Reason:       CrashLoopBackOff
+    Last State:     Terminated
+      Reason:       Error
+      Exit Code:    1
+    Restart Count:  6
+";
+    let d = top(&[("describe.txt", paste)]);
+    assert!(d.confidence < 0.5, "{d:#?}");
+    assert!(
+        d.remediation
+            .iter()
+            .any(|s| s.contains("kubectl logs") && s.contains("--previous")),
+        "{:#?}",
+        d.remediation
+    );
+}
+
+#[test]
+fn eviction_is_named_but_not_blamed_on_the_container() {
+    let paste = "\
+Status:       Failed
+Reason:       Evicted
+Message:      The node was low on resource: ephemeral-storage. Threshold quantity: 1073741824, available: 524288Ki.
+";
+    let r = analyze(&[("describe.txt", paste)]);
+    let d = &r.diagnoses[0];
+    assert_eq!(d.cause.id(), "unknown", "{d:#?}");
+    assert_eq!(d.detail.as_deref(), Some("evicted"));
+}
+
+#[test]
+fn unidentified_input_gets_placeholders_and_no_duplicate_evidence() {
+    let log = "2026-03-03 10:00:00 FATAL could not start: listen tcp :8080: bind: address already in use\n";
+    let d = top(&[("-", log)]);
+    assert_eq!(d.cause.id(), "port_in_use");
+    for step in d.remediation.iter().filter(|s| s.contains("kubectl")) {
+        assert!(step.contains("<pod>"), "no placeholder: {step}");
+        assert!(!step.contains(" - ") && !step.ends_with(" -"), "{step}");
+    }
+    let mut seen = std::collections::HashSet::new();
+    for e in &d.evidence {
+        assert!(
+            seen.insert((e.source.clone(), e.text.clone())),
+            "evidence listed twice: {e:?}"
+        );
+    }
+}
+
+#[test]
+fn a_mixed_paste_with_a_pods_table_a_prompt_and_a_log() {
+    let pods = "\
+$ kubectl get pods -n billing
+NAME                        READY   STATUS             RESTARTS      AGE
+invoicer-6c9f7d8b5-q2w3e    0/1     CrashLoopBackOff   7 (40s ago)   14m
+ledger-0                    1/1     Running            0             3d
+";
+    let log = "$ kubectl logs invoicer-6c9f7d8b5-q2w3e -n billing\nmkdir: cannot create directory '/var/lib/invoicer/spool': Permission denied\n";
+    let d = top(&[("pods.txt", pods), ("container.log", log)]);
+    assert_cause(&d, "permission_denied", "Permission denied");
+    assert_eq!(d.pod, "invoicer-6c9f7d8b5-q2w3e");
+}
