@@ -134,10 +134,11 @@ pub fn judge(id: &str, label: &Label, diagnoses: &[Diagnosis]) -> CaseResult {
             id: id.to_string(),
             expected: label.cause.clone(),
             predicted: confident.map_or("none".into(), |d| d.cause.id().to_string()),
+            // Abstaining is as sure as no named cause is: an `unknown` verdict takes nothing away.
             confidence: confident.map_or(
                 1.0 - diagnoses
                     .iter()
-                    .filter(|d| on_object(d, &label.object))
+                    .filter(|d| on_object(d, &label.object) && d.cause != crate::Cause::Unknown)
                     .map(|d| d.confidence)
                     .fold(0.0, f64::max),
                 |d| d.confidence,
