@@ -72,6 +72,9 @@ pub fn to_markdown(report: &Report) -> String {
         }
         s.push('\n');
     }
+    if report.redacted() > 0 {
+        let _ = writeln!(s, "> {}\n", super::text::redaction_note(report.redacted()));
+    }
     if !report.errors.is_empty() {
         s.push_str("## Input errors\n\n");
         for e in &report.errors {

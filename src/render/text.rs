@@ -97,6 +97,9 @@ pub fn diagnosis_text(d: &Diagnosis, opts: TextOptions) -> String {
     for r in d.remediation.iter().take(n) {
         let _ = writeln!(s, "    {r}");
     }
+    if d.redacted > 0 {
+        let _ = writeln!(s, "  {}", p.dim(&redaction_note(d.redacted)));
+    }
     if !d.alternatives.is_empty() {
         let alts: Vec<String> = d
             .alternatives
@@ -111,6 +114,14 @@ pub fn diagnosis_text(d: &Diagnosis, opts: TextOptions) -> String {
         );
     }
     s
+}
+
+/// Says that secrets were hidden and how to see them.
+pub(crate) fn redaction_note(n: usize) -> String {
+    format!(
+        "note: secrets redacted ({n} value{}); --no-redact shows them",
+        if n == 1 { "" } else { "s" }
+    )
 }
 
 /// The whole report.
