@@ -153,3 +153,50 @@ fn a_file_name_cannot_inject_a_command() {
         assert!(!c.contains(";curl") && !c.contains("|sh"), "{c}");
     }
 }
+
+#[test]
+fn terminal_escapes_html_and_javascript_links_are_neutralised() {
+    let dir = TempDir::new().unwrap();
+    let log = "loading catalogue\n\
+        java.lang.OutOfMemoryError: Java heap space \x1b]0;pwned\x07\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2J\r\u{202e} <script>alert(1)</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) `code`\n";
+    // A file name carrying an OSC title change too.
+    let name = "api\x1b]0;owned\x07.previous.log";
+    std::fs::write(dir.path().join(name), log).unwrap();
+    for args in [
+        vec!["analyze", name],
+        vec!["analyze", "-v", name],
+        vec!["analyze", "-v", "--color", "always", name],
+    ] {
+        let r = run(dir.path(), &args);
+        assert!(r.stdout.contains("oom_killed"), "{}", r.stdout);
+        // Colour codes of our own start with ESC [ and a digit; nothing else may.
+        let foreign_esc = r.stdout.match_indices('\x1b').any(|(i, _)| {
+            !r.stdout[i..].starts_with("\x1b[") || r.stdout[i..].starts_with("\x1b[2J")
+        });
+        assert!(!foreign_esc, "raw escape in {args:?}:\n{:?}", r.stdout);
+        assert!(
+            !r.stdout.contains('\x07') && !r.stdout.contains('\r'),
+            "{:?}",
+            r.stdout
+        );
+        assert!(!r.stdout.contains('\u{202e}'), "{:?}", r.stdout);
+        assert!(
+            r.stdout.contains("\\x1b]0;pwned\\x07"),
+            "escaped, still visible:\n{}",
+            r.stdout
+        );
+    }
+    let md = run(dir.path(), &["analyze", "-o", "markdown", name]).stdout;
+    assert!(md.contains("oom_killed") || md.contains("OOM"), "{md}");
+    assert!(!md.contains("<script>") && !md.contains("<img"), "{md}");
+    assert!(md.contains("&lt;script&gt;"), "{md}");
+    assert!(!md.to_ascii_lowercase().contains("javascript:"), "{md}");
+    assert!(!md.contains('\x1b') && !md.contains('\x07'), "{md:?}");
+    // JSON keeps the text exact (escaped by JSON itself).
+    let json = run(dir.path(), &["analyze", "-o", "json", name]).stdout;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v["diagnoses"][0]["evidence"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("<script>"));
+}
