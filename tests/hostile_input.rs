@@ -200,3 +200,47 @@ fn terminal_escapes_html_and_javascript_links_are_neutralised() {
         .unwrap()
         .contains("<script>"));
 }
+
+fn crashloop_pod(restart_count: serde_json::Value, finished_at: &str, exit_code: i64) -> String {
+    serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "api-1", "namespace": "shop"},
+        "spec": {"containers": [{"name": "app", "image": "shop/api:1"}]},
+        "status": {"containerStatuses": [{
+            "name": "app", "restartCount": restart_count, "ready": false,
+            "state": {"waiting": {"reason": "CrashLoopBackOff",
+                "message": "back-off 99999999999h0m0s restarting failed container=app pod=api-1_shop(u)"}},
+            "lastState": {"terminated": {"reason": "OOMKilled", "exitCode": exit_code,
+                "finishedAt": finished_at}}
+        }]}
+    })
+    .to_string()
+}
+
+#[test]
+fn odd_timestamps_and_numbers_neither_panic_nor_wrap() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("pod.json"),
+        crashloop_pod((-1).into(), "203é-01-1T17:11:41Z", 4_294_967_433),
+    )
+    .unwrap();
+    let r = run(dir.path(), &["analyze", "-o", "json", "pod.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let d = &v["diagnoses"][0];
+    assert_eq!(d["cause"], "oom_killed", "{}", r.stdout);
+    assert_eq!(d["backoff"]["restart_count"], serde_json::Value::Null);
+    assert_eq!(d["backoff"]["last_finished"], serde_json::Value::Null);
+    assert_eq!(d["backoff"]["next_restart"], serde_json::Value::Null);
+    assert!(!r.stdout.contains("4294967295"), "{}", r.stdout);
+    // The text renderer and the library API too.
+    let r = run(dir.path(), &["analyze", "-v", "pod.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = podmortem::Engine::new().analyze(&[podmortem::Input::Bytes {
+        name: "pod.json".into(),
+        data: crashloop_pod(u64::MAX.into(), "Sat, 10 Jan 11407944 17:11:41 +8é0", -1).into_bytes(),
+    }]);
+    assert_eq!(report.diagnoses[0].backoff.restart_count, None);
+    assert_eq!(report.diagnoses[0].backoff.next_restart, None);
+}
