@@ -244,3 +244,41 @@ fn odd_timestamps_and_numbers_neither_panic_nor_wrap() {
     assert_eq!(report.diagnoses[0].backoff.restart_count, None);
     assert_eq!(report.diagnoses[0].backoff.next_restart, None);
 }
+
+#[cfg(unix)]
+#[test]
+fn symlinks_inside_a_bundle_are_not_followed() {
+    let tmp = TempDir::new().unwrap();
+    let outside = tmp.path().join("home");
+    std::fs::create_dir(&outside).unwrap();
+    // What the link points at: a credentials file that also looks like a failing log.
+    std::fs::write(
+        outside.join("credentials"),
+        "[default]\nOUTSIDE-MARKER-7f3a java.lang.OutOfMemoryError: Java heap space\n",
+    )
+    .unwrap();
+    let bundle = tmp.path().join("bundle");
+    std::fs::create_dir(&bundle).unwrap();
+    std::fs::write(bundle.join("web.previous.log"), OOM_LOG).unwrap();
+    std::os::unix::fs::symlink(outside.join("credentials"), bundle.join("app.previous.log"))
+        .unwrap();
+    for args in [
+        vec!["analyze", "-v", "bundle"],
+        vec!["analyze", "-o", "json", "bundle"],
+    ] {
+        let r = run(tmp.path(), &args);
+        assert_eq!(r.code, 1, "a skipped link is reported: {}", r.stderr);
+        let all = format!("{}{}", r.stdout, r.stderr);
+        assert!(!all.contains("OUTSIDE-MARKER-7f3a"), "{all}");
+        assert!(
+            r.stderr.contains("app.previous.log")
+                && r.stderr.contains("symbolic link")
+                && r.stderr.contains("not followed"),
+            "{}",
+            r.stderr
+        );
+        // The rest of the bundle is still analysed.
+        assert!(r.stdout.contains("oom_killed"), "{}", r.stdout);
+        assert!(r.stdout.contains("web"), "{}", r.stdout);
+    }
+}

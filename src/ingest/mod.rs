@@ -130,8 +130,11 @@ fn expand(p: &Path, files: &mut Vec<(PathBuf, String)>, errors: &mut Vec<InputEr
     match std::fs::metadata(p) {
         Err(e) => errors.push(InputError::new(name, format!("cannot read: {e}"))),
         Ok(m) if m.is_dir() => {
+            // Links found inside a directory are not followed: a bundle could hold
+            // `app.previous.log -> ~/.aws/credentials` and have its lines printed as evidence.
+            // A path named on the command line is the user's choice and is read (above).
             let walker = walkdir::WalkDir::new(p)
-                .follow_links(true)
+                .follow_links(false)
                 .sort_by_file_name()
                 .into_iter()
                 .filter_entry(|e| {
@@ -142,6 +145,10 @@ fn expand(p: &Path, files: &mut Vec<(PathBuf, String)>, errors: &mut Vec<InputEr
                     Ok(e) if e.file_type().is_file() => {
                         files.push((e.path().to_path_buf(), e.path().display().to_string()))
                     }
+                    Ok(e) if e.path_is_symlink() => errors.push(InputError::new(
+                        e.path().display().to_string(),
+                        "symbolic link inside a directory, not followed (it could point anywhere); name it on the command line to read it",
+                    )),
                     Ok(_) => {}
                     Err(e) => errors.push(InputError::new(
                         e.path().map_or(name.clone(), |p| p.display().to_string()),
