@@ -282,3 +282,76 @@ fn symlinks_inside_a_bundle_are_not_followed() {
         assert!(r.stdout.contains("web"), "{}", r.stdout);
     }
 }
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(data).unwrap();
+    gz.finish().unwrap()
+}
+
+fn tar_of(member: &str, data: &[u8]) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    tar.append_data(&mut h, member, data).unwrap();
+    tar.into_inner().unwrap()
+}
+
+#[test]
+fn nested_archives_stop_at_eight_layers_with_an_error_naming_the_file() {
+    let dir = TempDir::new().unwrap();
+    // A few layers are fine.
+    let mut data = OOM_LOG.as_bytes().to_vec();
+    for _ in 0..3 {
+        data = gzip(&data);
+    }
+    std::fs::write(dir.path().join("ok.previous.log.gz"), &data).unwrap();
+    let r = run(dir.path(), &["analyze", "ok.previous.log.gz"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("oom_killed"), "{}", r.stdout);
+
+    // 5,000 gzip layers used to overflow the stack (exit 134, all output lost); 100 show the
+    // limit as well and build quickly.
+    for _ in 3..100 {
+        data = gzip(&data);
+    }
+    std::fs::write(dir.path().join("deep.previous.log.gz"), &data).unwrap();
+    std::fs::write(dir.path().join("web.previous.log"), OOM_LOG).unwrap();
+    let r = run(
+        dir.path(),
+        &["analyze", "deep.previous.log.gz", "web.previous.log"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("deep.previous.log.gz: archives nested more than 8 layers deep"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stdout.contains("web"),
+        "other inputs are still analysed:\n{}",
+        r.stdout
+    );
+
+    // Tars and gzips inside each other count alike.
+    let mut data = OOM_LOG.as_bytes().to_vec();
+    for i in 0..12 {
+        data = if i % 2 == 0 {
+            tar_of(&format!("layer{i}.previous.log"), &data)
+        } else {
+            gzip(&data)
+        };
+    }
+    std::fs::write(dir.path().join("mixed.tgz"), &data).unwrap();
+    let r = run(dir.path(), &["analyze", "mixed.tgz"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("mixed.tgz") && r.stderr.contains("nested more than 8"),
+        "{}",
+        r.stderr
+    );
+}
