@@ -347,6 +347,106 @@ mod tests {
         assert_eq!(n, 2);
     }
 
+    /// A small deterministic generator (xorshift64*): no dependency, same cases every run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn string(&mut self, alphabet: &[u8], min: usize, max: usize) -> String {
+            let len = min + self.below(max - min + 1);
+            (0..len)
+                .map(|_| alphabet[self.below(alphabet.len())] as char)
+                .collect()
+        }
+    }
+
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const UPPER_DIGITS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const B64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    /// Printable ASCII a password may hold, minus whitespace and quotes.
+    const PASSWORD: &[u8] =
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&*+,-./:;<=>?@[]^_{|}~";
+
+    /// Random secrets of every kind inside realistic lines: none may survive, in whole or as
+    /// an 8-byte piece. `PODMORTEM_REDACT_CASES` runs more (default 3,000).
+    #[test]
+    fn property_random_secrets_in_realistic_lines_never_survive() {
+        let cases: usize = std::env::var("PODMORTEM_REDACT_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(3000);
+        let r = Redactor::embedded();
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for i in 0..cases {
+            // A password starts with a letter so it is never a placeholder like `no` or `${X}`.
+            let pw = format!("p{}", rng.string(PASSWORD, 7, 24));
+            let url_pw = pw.replace(['/', '?', '#', '<', '>'], "x");
+            let json_pw = pw.replace('\\', "x");
+            let jwt = format!(
+                "eyJ{}.eyJ{}.{}",
+                rng.string(B64URL, 10, 40),
+                rng.string(B64URL, 10, 80),
+                rng.string(B64URL, 20, 60)
+            );
+            let (line, secret) = match i % 14 {
+                0 => (format!("time=\"2026-01-10T17:11:41Z\" level=error msg=\"connect failed\" dsn=\"postgres://app:{url_pw}@db.shop.svc:5432/shop\""), url_pw),
+                1 => (format!("Caused by: java.sql.SQLException: Access denied for user 'app'@'10.0.0.3' (using password: YES) jdbc.password={pw}"), pw),
+                2 => (format!("{{\"level\":\"error\",\"password\":\"{json_pw}\",\"msg\":\"login failed\"}}"), json_pw),
+                3 => (format!("DB_PASSWORD: {pw}"), pw),
+                4 => (format!("GET /v1/orders 401 Authorization: Bearer {jwt}"), jwt),
+                5 => (format!("failed to verify {jwt}: token expired"), jwt),
+                6 => {
+                    let k = format!("AKIA{}", rng.string(UPPER_DIGITS, 16, 16));
+                    (format!("export AWS_ACCESS_KEY_ID={k} region=eu-west-1"), k)
+                }
+                7 => {
+                    let k = rng.string(B64, 40, 40);
+                    (format!("aws_secret_access_key = {k}"), k)
+                }
+                8 => {
+                    let k = format!("ghp_{}", rng.string(ALNUM, 36, 36));
+                    (format!("fatal: could not read from 'https://{k}@github.com/shop/cfg.git'"), k)
+                }
+                9 => {
+                    let k = format!("glpat-{}", rng.string(ALNUM, 20, 20));
+                    (format!("git clone https://oauth2:{k}@gitlab.example.com/x.git failed"), k)
+                }
+                10 => {
+                    let k = format!("xoxb-{}-{}", rng.string(b"0123456789", 10, 12), rng.string(ALNUM, 24, 24));
+                    (format!("slack notify failed for {k}: invalid_auth"), k)
+                }
+                11 => {
+                    let k = format!("sk_live_{}", rng.string(ALNUM, 24, 24));
+                    (format!("stripe.error.AuthenticationError: Invalid API Key provided: {k}"), k)
+                }
+                12 => {
+                    let k = format!("AIza{}", rng.string(B64URL, 35, 35));
+                    (format!("maps: API key {k} rejected"), k)
+                }
+                _ => {
+                    let body = rng.string(B64, 64, 64);
+                    (format!("tls: bad key \"-----BEGIN PRIVATE KEY-----\\n{body}\\n-----END PRIVATE KEY-----\""), body)
+                }
+            };
+            let (out, n) = r.redact(&line);
+            assert!(n >= 1, "case {i}: nothing redacted in {line:?}");
+            let piece = &secret[secret.len().saturating_sub(8)..];
+            assert!(
+                !out.contains(&secret) && !out.contains(piece),
+                "case {i}: secret {secret:?} survives in {out:?}"
+            );
+        }
+    }
+
     #[test]
     fn invalid_rules_name_the_file_and_rule() {
         let err = Redactor::from_yaml(
