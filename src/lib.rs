@@ -52,6 +52,7 @@ pub mod ingest;
 pub mod live;
 pub mod model;
 pub mod patterns;
+pub mod redact;
 pub mod render;
 pub mod scan;
 

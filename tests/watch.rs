@@ -863,3 +863,66 @@ async fn events_arriving_later_complete_the_picture() {
     let pods: Vec<String> = sink.diagnoses().iter().map(|d| d.pod.clone()).collect();
     assert_eq!(pods, vec!["vol", "marker"]);
 }
+
+/// Redaction covers live mode: printed diagnoses and the Events `--emit-events` writes (readable
+/// by anyone with `get events`) carry `****`, never the password of a captured connection string.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emitted_events_and_printed_diagnoses_carry_no_secrets() {
+    use podmortem::live::{render_line, OutputFormat};
+    use podmortem::render::TextOptions;
+    let f = fixture().await;
+    let secret = "Pa55w0rdInEvent";
+    f.srv.set_log(
+        "default",
+        "leaky",
+        "app",
+        true,
+        &format!(
+            "starting\norg.postgresql.util.PSQLException: Connection to postgres://app:{secret}@db.shop.svc:5432/shop refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.\n"
+        ),
+    );
+    f.srv.set_pod(pod_json(
+        "default",
+        "leaky",
+        [Ctr::new("app").crash_loop("20s")],
+    ));
+    let mut o = opts("default");
+    o.emit_events = true;
+    let run = Running::start(&f.conn, o).await;
+    assert!(run.sink.wait_for(1, WAIT).await);
+    let deadline = Instant::now() + WAIT;
+    let ours = loop {
+        let ours: Vec<Value> = f
+            .srv
+            .events()
+            .into_iter()
+            .filter(|e| e["reason"] == "PodmortemDiagnosis")
+            .collect();
+        if !ours.is_empty() || Instant::now() > deadline {
+            break ours;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let sink = run.stop().await;
+    let d = &sink.diagnoses()[0];
+    assert_eq!(d.cause, Cause::DependencyUnavailable);
+    assert!(d.redacted >= 1);
+    for format in [OutputFormat::Json, OutputFormat::Text] {
+        let line = render_line(
+            d,
+            format,
+            TextOptions {
+                color: false,
+                verbose: true,
+            },
+        );
+        assert!(!line.contains(secret) && line.contains("****"), "{line}");
+    }
+    assert_eq!(ours.len(), 1);
+    let msg = ours[0]["message"].as_str().unwrap();
+    assert!(msg.contains("dependency_unavailable"), "{msg}");
+    assert!(
+        !msg.contains(secret) && msg.contains("postgres://app:****@db.shop.svc:5432/shop"),
+        "{msg}"
+    );
+}

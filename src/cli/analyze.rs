@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use podmortem::render::{to_json, to_markdown, to_text, TextOptions};
+use podmortem::render::{escape_control, to_json, to_markdown, to_text, TextOptions};
 use podmortem::Input;
 
 use super::{emit, engine, use_color, AnalyzeArgs, Format};
@@ -11,7 +11,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<i32> {
     if !(0.0..=1.0).contains(&args.min_confidence) {
         anyhow::bail!("--min-confidence must be between 0 and 1");
     }
-    let engine = engine(&args.packs)?;
+    let engine = engine(&args.packs)?.with_redaction(!args.no_redact);
     let inputs: Vec<Input> = args
         .paths
         .iter()
@@ -28,7 +28,12 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<i32> {
         .diagnoses
         .retain(|d| d.confidence >= args.min_confidence);
     for e in &report.errors {
-        eprintln!("podmortem: {}: {}", e.file, e.message);
+        // File and member names come from the input: no terminal escapes on stderr either.
+        eprintln!(
+            "podmortem: {}: {}",
+            escape_control(&e.file),
+            escape_control(&e.message)
+        );
     }
     let out = match args.format {
         Format::Text => to_text(

@@ -116,6 +116,9 @@ pub struct AnalyzeArgs {
     /// Only report diagnoses at or above this confidence.
     #[arg(long, value_name = "P", default_value_t = 0.0)]
     pub min_confidence: f64,
+    /// Show secrets (passwords, tokens, keys) found in the evidence instead of `****`.
+    #[arg(long)]
+    pub no_redact: bool,
     #[command(flatten)]
     pub packs: PackArgs,
 }

@@ -34,12 +34,17 @@ pub struct Backoff {
     pub reset_after_seconds: u64,
 }
 
+/// No kubelet back-off is longer than this; a longer "delay" in a message is not one.
+const MAX_PLAUSIBLE_DELAY_SECS: f64 = 86_400.0;
+
 /// Extract `2m40s` from `back-off 2m40s restarting failed container=…`.
 pub(crate) fn delay_in_message(msg: &str) -> Option<u64> {
     let i = msg.find("back-off ")?;
-    let rest = &msg[i + "back-off ".len()..];
+    let rest = msg.get(i + "back-off ".len()..)?;
     let word = rest.split_whitespace().next()?;
-    parse_go_duration(word).map(|s| s.round() as u64)
+    parse_go_duration(word)
+        .filter(|s| (0.0..=MAX_PLAUSIBLE_DELAY_SECS).contains(s))
+        .map(|s| s.round() as u64)
 }
 
 /// Compute the back-off state of an incident.
@@ -71,9 +76,10 @@ pub fn backoff(incident: &Incident) -> Backoff {
         .and_then(|t| t.finished_at.as_deref())
         .and_then(parse_time);
     let next = match (finished, delay) {
-        (Some(f), Some(d)) if state.as_deref() == Some("CrashLoopBackOff") => {
-            Some(format_rfc3339(f + d as i64))
-        }
+        (Some(f), Some(d)) if state.as_deref() == Some("CrashLoopBackOff") => i64::try_from(d)
+            .ok()
+            .and_then(|d| f.checked_add(d))
+            .map(format_rfc3339),
         _ => None,
     };
     Backoff {
@@ -102,5 +108,7 @@ mod tests {
             delay_in_message("Back-off restarting failed container"),
             None
         );
+        assert_eq!(delay_in_message("back-off 999999999999h restarting"), None);
+        assert_eq!(delay_in_message("back-off é restarting"), None);
     }
 }

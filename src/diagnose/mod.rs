@@ -15,6 +15,7 @@
 //! engine says so rather than guess. The trained model (see `model`) recalibrates this.
 
 mod backoff;
+pub mod command;
 mod remediation;
 pub mod time;
 mod triage;
@@ -31,6 +32,7 @@ use crate::cause::Cause;
 use crate::incident::{ContainerState, Incident, SourceKind, Terminated};
 use crate::model::{featurize, Features, Model, Variant, ABSTAIN_THRESHOLD};
 use crate::patterns::PatternSet;
+use crate::redact::Redactor;
 
 /// Softmax temperature applied to cause scores.
 pub const TEMPERATURE: f64 = 1.5;
@@ -103,6 +105,9 @@ pub struct Diagnosis {
     /// Whether a container status was seen (the pod exists in the export).
     #[serde(skip)]
     pub has_status: bool,
+    /// How many secret values were replaced by `****` in this diagnosis's texts (0 when
+    /// redaction is off).
+    pub redacted: usize,
 }
 
 impl Diagnosis {
@@ -163,6 +168,8 @@ pub struct Engine {
     set: PatternSet,
     model: Option<std::sync::Arc<Model>>,
     mode: Mode,
+    /// Applied to every text a diagnosis shows; `None` when redaction is turned off.
+    redactor: Option<Redactor>,
 }
 
 /// How the engine turns signals into probabilities.
@@ -194,6 +201,13 @@ pub struct Report {
     pub incidents: usize,
 }
 
+impl Report {
+    /// How many secret values were redacted across all diagnoses.
+    pub fn redacted(&self) -> usize {
+        self.diagnoses.iter().map(|d| d.redacted).sum()
+    }
+}
+
 impl Engine {
     /// An engine with the embedded pattern packs.
     pub fn new() -> Engine {
@@ -208,7 +222,29 @@ impl Engine {
         } else {
             Mode::Rules
         };
-        Engine { set, model, mode }
+        Engine {
+            set,
+            model,
+            mode,
+            redactor: Some(Redactor::embedded()),
+        }
+    }
+
+    /// Turn redaction of secrets in diagnoses on (the default) or off. See [`crate::redact`].
+    pub fn with_redaction(mut self, on: bool) -> Engine {
+        self.redactor = on.then(Redactor::embedded);
+        self
+    }
+
+    /// Redact with these rules instead of the embedded ones.
+    pub fn with_redactor(mut self, redactor: Redactor) -> Engine {
+        self.redactor = Some(redactor);
+        self
+    }
+
+    /// The redaction rules in use, or `None` when redaction is off.
+    pub fn redactor(&self) -> Option<&Redactor> {
+        self.redactor.as_ref()
     }
 
     /// Use `model` (or none: rules only). The mode becomes `Fused` with a model.
@@ -264,9 +300,17 @@ impl Engine {
     pub fn analyze(&self, inputs: &[crate::ingest::Input]) -> Report {
         let ingested = crate::ingest::ingest(&self.set, inputs);
         let incidents = ingested.incidents.len();
+        let mut errors = ingested.errors;
+        if let Some(r) = &self.redactor {
+            // A parser's message may quote the input it choked on.
+            for e in errors.iter_mut() {
+                r.redact_in_place(&mut e.file);
+                r.redact_in_place(&mut e.message);
+            }
+        }
         Report {
             diagnoses: self.diagnose_all(&ingested.incidents),
-            errors: ingested.errors,
+            errors,
             incidents,
         }
     }
@@ -455,6 +499,20 @@ impl Engine {
                 captures.entry(k.clone()).or_insert_with(|| v.clone());
             }
         }
+        // The fix text is a template (no input) filled with captures and the spec's image:
+        // redact those values, not the prose around them (`credentials: check …` is no secret).
+        // A `service` capture can hold a whole connection string.
+        let mut redacted = 0;
+        if let Some(r) = &self.redactor {
+            if let Some(image) = &incident.spec.image {
+                captures
+                    .entry("image".into())
+                    .or_insert_with(|| image.clone());
+            }
+            for v in captures.values_mut() {
+                redacted += r.redact_in_place(v);
+            }
+        }
         // The model named a cause no rule supports: a guess from the crash window, said as one.
         // A crash shown only by a bare error exit code: the cause is in the log nobody has read
         // yet, and the diagnosis says so with a low confidence.
@@ -531,8 +589,10 @@ impl Engine {
             remediation: remediation(cause, None, incident, &captures),
             score: scores[cause.index()],
             has_status: incident.status.is_some(),
+            redacted,
         }
         .with_detail_remediation(incident, &captures)
+        .redacted_by(self.redactor.as_ref())
     }
 }
 
@@ -543,6 +603,18 @@ impl Diagnosis {
         captures: &HashMap<String, String>,
     ) -> Self {
         self.remediation = remediation(self.cause, self.detail.as_deref(), incident, captures);
+        self
+    }
+
+    /// Replace secrets in the evidence (lines and sources taken from the input), adding them
+    /// to `redacted`. Explanations are fixed text; the fix text's values are redacted before
+    /// they are filled in.
+    fn redacted_by(mut self, redactor: Option<&Redactor>) -> Self {
+        let Some(r) = redactor else { return self };
+        for e in self.evidence.iter_mut() {
+            self.redacted += r.redact_in_place(&mut e.text);
+            self.redacted += r.redact_in_place(&mut e.source);
+        }
         self
     }
 }

@@ -1,7 +1,12 @@
 //! Concrete next steps per cause, with the incident's real names filled in.
+//!
+//! Values from the input go into `$ …` commands only through [`arg`]: validated against their
+//! grammar, shell-quoted if needed, or replaced by a `<placeholder>`. Prose may quote them as
+//! they are (it is read, not run).
 
 use std::collections::HashMap;
 
+use super::command::{arg, Grammar};
 use crate::cause::Cause;
 use crate::incident::Incident;
 
@@ -14,36 +19,43 @@ pub fn remediation(
     captures: &HashMap<String, String>,
 ) -> Vec<String> {
     // An unidentified paste has no pod name to put in a command: a placeholder says so.
-    let pod = if incident.unidentified || incident.pod.is_empty() {
-        "<pod>"
+    let unidentified = incident.unidentified || incident.pod.is_empty();
+    let pod = if unidentified {
+        "<pod>".to_string()
     } else {
-        incident.pod.as_str()
+        arg(Some(&incident.pod), Grammar::Subdomain, "<pod>")
     };
     let ns_flag = incident
         .namespace
         .as_deref()
-        .map(|n| format!(" -n {n}"))
+        .map(|n| format!(" -n {}", arg(Some(n), Grammar::Label, "<namespace>")))
         .unwrap_or_default();
-    let c = incident.container.as_deref().unwrap_or("<container>");
+    let c = arg(incident.container.as_deref(), Grammar::Label, "<container>");
+    // For prose only: commands use the validated forms below.
     let cap = |k: &str, default: &str| {
         captures
             .get(k)
             .cloned()
             .unwrap_or_else(|| default.to_string())
     };
-    let image = captures
+    let image_raw = captures
         .get("image")
         .cloned()
-        .or_else(|| incident.spec.image.clone())
-        .unwrap_or_else(|| "<image>".into());
+        .or_else(|| incident.spec.image.clone());
+    let image_cmd = arg(image_raw.as_deref(), Grammar::Image, "<image>");
+    let image = image_raw.unwrap_or_else(|| "<image>".into());
     let limit = captures
         .get("limit")
         .cloned()
         .or_else(|| incident.spec.memory_limit.clone());
-    let workload = if pod == "<pod>" {
-        "<deployment>"
+    let workload = if unidentified {
+        "<workload>".to_string()
     } else {
-        crate::ingest::workload_of(pod)
+        arg(
+            Some(crate::ingest::workload_of(&incident.pod)),
+            Grammar::Subdomain,
+            "<workload>",
+        )
     };
     let mut steps: Vec<String> = match cause {
         Cause::OomKilled if detail == Some("runtime_heap") => vec![
@@ -69,9 +81,9 @@ pub fn remediation(
         ],
         Cause::MissingSecretOrConfigmap => {
             let (kind, name) = if let Some(s) = captures.get("secret") {
-                ("secret", s.clone())
+                ("secret", arg(Some(s), Grammar::Subdomain, "<secret>"))
             } else if let Some(s) = captures.get("configmap") {
-                ("configmap", s.clone())
+                ("configmap", arg(Some(s), Grammar::Subdomain, "<configmap>"))
             } else {
                 ("secret", "<name>".to_string())
             };
@@ -116,12 +128,12 @@ pub fn remediation(
                 captures.get("command").map(|x| format!(" \"{x}\"")).unwrap_or_default()
             ),
             format!("$ kubectl get pod{ns_flag} {pod} -o jsonpath='{{.spec.containers[?(@.name==\"{c}\")].command}}'"),
-            format!("$ docker run --rm --entrypoint sh {image} -c 'ls -l <path>'"),
+            format!("$ docker run --rm --entrypoint sh {image_cmd} -c 'ls -l <path>'"),
         ],
         Cause::ExecFormatError => vec![
             format!("The image {image} was built for another CPU architecture than the node: build a multi-arch image (docker buildx --platform linux/amd64,linux/arm64) or schedule onto matching nodes."),
             format!("$ kubectl get node $(kubectl get pod{ns_flag} {pod} -o jsonpath='{{.spec.nodeName}}') -o jsonpath='{{.status.nodeInfo.architecture}}'"),
-            format!("$ docker manifest inspect {image}"),
+            format!("$ docker manifest inspect {image_cmd}"),
         ],
         Cause::PermissionDenied => vec![
             format!(
@@ -138,7 +150,7 @@ pub fn remediation(
             format!("$ kubectl get svc,endpoints{ns_flag}"),
             format!(
                 "$ kubectl run -it --rm dnscheck{ns_flag} --image=busybox:1.36 --restart=Never -- nslookup {}",
-                captures.get("host").or(captures.get("service")).map_or("<host>", |h| h.as_str())
+                arg(captures.get("host").or(captures.get("service")).map(String::as_str), Grammar::Host, "<host>")
             ),
         ],
         Cause::CredentialsRejected => vec![
@@ -159,8 +171,10 @@ pub fn remediation(
                     }
                 ),
                 format!("$ kubectl auth can-i {} {} --as=system:serviceaccount:{}:{}{ns_flag}",
-                    cap("verb", "<verb>"), cap("resource", "<resource>"),
-                    incident.namespace.as_deref().unwrap_or("<namespace>"), sa.rsplit(':').next().unwrap_or(&sa)),
+                    arg(captures.get("verb").map(String::as_str), Grammar::Verb, "<verb>"),
+                    arg(captures.get("resource").map(String::as_str), Grammar::Resource, "<resource>"),
+                    arg(incident.namespace.as_deref(), Grammar::Label, "<namespace>"),
+                    arg(sa.rsplit(':').next(), Grammar::Subdomain, "<serviceaccount>")),
             ]
         }
         Cause::PortInUse => vec![

@@ -1,5 +1,9 @@
 //! Just enough time handling for back-off arithmetic: RFC 3339, kubectl's RFC 1123 dates, and
 //! Go durations. Kept in-house so the library needs no date crate.
+//!
+//! Every string here comes from the input: parsing works on bytes or `str::get` (never a byte
+//! slice of a `str` that could split a character), fields are range-checked (years 0-9999), and
+//! arithmetic cannot overflow, so no input panics.
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -25,22 +29,58 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-fn num(s: &str) -> Option<i64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+/// Years outside this range are not timestamps a cluster writes.
+const MAX_YEAR: i64 = 9999;
+
+/// A run of 1-9 ASCII digits as a number (9 digits cannot overflow).
+fn num_bytes(b: &[u8]) -> Option<i64> {
+    if b.is_empty() || b.len() > 9 || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    s.parse().ok()
+    Some(b.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
+}
+
+fn num(s: &str) -> Option<i64> {
+    num_bytes(s.as_bytes())
+}
+
+/// Unix seconds of a checked civil date and time.
+fn unix(y: i64, mo: i64, d: i64, h: i64, mi: i64, se: i64, offset: i64) -> Option<i64> {
+    let valid = (0..=MAX_YEAR).contains(&y)
+        && (1..=12).contains(&mo)
+        && (1..=31).contains(&d)
+        && (0..=23).contains(&h)
+        && (0..=59).contains(&mi)
+        && (0..=60).contains(&se)
+        && (-86_400..=86_400).contains(&offset);
+    valid.then(|| days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset)
 }
 
 /// Parse `2026-01-10T17:11:41Z`, `…T17:11:41.123456789+08:00` into Unix seconds.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
     let s = s.trim();
-    if s.len() < 19 || s.as_bytes()[10] != b'T' && s.as_bytes()[10] != b' ' {
+    let b = s.as_bytes();
+    if b.len() < 19
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
-    let (y, mo, d) = (num(&s[0..4])?, num(&s[5..7])?, num(&s[8..10])?);
-    let (h, mi, se) = (num(&s[11..13])?, num(&s[14..16])?, num(&s[17..19])?);
-    let mut rest = &s[19..];
+    let (y, mo, d) = (
+        num_bytes(&b[0..4])?,
+        num_bytes(&b[5..7])?,
+        num_bytes(&b[8..10])?,
+    );
+    let (h, mi, se) = (
+        num_bytes(&b[11..13])?,
+        num_bytes(&b[14..16])?,
+        num_bytes(&b[17..19])?,
+    );
+    // Bytes 0..19 are ASCII now, so 19 is a character boundary.
+    let mut rest = s.get(19..)?;
     if let Some(r) = rest.strip_prefix('.') {
         let digits = r.bytes().take_while(u8::is_ascii_digit).count();
         rest = &r[digits..];
@@ -53,12 +93,16 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
                 b'-' => -1,
                 _ => return None,
             };
-            let r = &rest[1..];
+            let r = rest.get(1..)?;
             let (oh, om) = r.split_once(':').unwrap_or((r.get(..2)?, r.get(2..)?));
-            sign * (num(oh)? * 3600 + num(om)? * 60)
+            let (oh, om) = (num(oh)?, num(om)?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            sign * (oh * 3600 + om * 60)
         }
     };
-    Some(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset)
+    unix(y, mo, d, h, mi, se, offset)
 }
 
 /// Parse kubectl describe's `Sat, 10 Jan 2026 17:11:41 +0800`.
@@ -79,14 +123,18 @@ pub fn parse_rfc1123z(s: &str) -> Option<i64> {
         return None;
     }
     let (h, mi, se) = (num(t[0])?, num(t[1])?, num(t[2])?);
-    let offset = match f.get(4) {
+    let offset = match f.get(4).map(|z| z.as_bytes()) {
         Some(z) if z.len() == 5 => {
-            let sign = if z.starts_with('-') { -1 } else { 1 };
-            sign * (num(&z[1..3])? * 3600 + num(&z[3..5])? * 60)
+            let sign = if z[0] == b'-' { -1 } else { 1 };
+            let (oh, om) = (num_bytes(&z[1..3])?, num_bytes(&z[3..5])?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            sign * (oh * 3600 + om * 60)
         }
         _ => 0,
     };
-    Some(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset)
+    unix(y, mo, d, h, mi, se, offset)
 }
 
 /// Either format.
@@ -114,6 +162,7 @@ pub fn parse_go_duration(s: &str) -> Option<f64> {
         return None;
     }
     while !rest.is_empty() {
+        // ASCII runs only, so the byte counts below are character boundaries.
         let n = rest
             .bytes()
             .take_while(|b| b.is_ascii_digit() || *b == b'.')
@@ -121,10 +170,10 @@ pub fn parse_go_duration(s: &str) -> Option<f64> {
         if n == 0 {
             return None;
         }
-        let value: f64 = rest[..n].parse().ok()?;
-        rest = &rest[n..];
+        let value: f64 = rest.get(..n)?.parse().ok()?;
+        rest = rest.get(n..)?;
         let u = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
-        let unit = match &rest[..u] {
+        let unit = match rest.get(..u)? {
             "h" => 3600.0,
             "m" => 60.0,
             "s" => 1.0,
@@ -134,9 +183,9 @@ pub fn parse_go_duration(s: &str) -> Option<f64> {
             _ => return None,
         };
         total += value * unit;
-        rest = &rest[u..];
+        rest = rest.get(u..)?;
     }
-    Some(total)
+    total.is_finite().then_some(total)
 }
 
 /// Seconds → `2m40s` (Go style).
@@ -152,6 +201,30 @@ pub fn format_duration(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Malformed, non-ASCII and out-of-range timestamps are rejected, never a panic.
+    #[test]
+    fn hostile_timestamps() {
+        for bad in [
+            "203é-01-1T17:11:41Z",
+            "2026-01-10T17:11:4é",
+            "2026-01-10T17:11:41+é1:00",
+            "2026-01-10T17:11:41+0é:00",
+            "2026-13-10T17:11:41Z",
+            "2026-01-10T25:11:41Z",
+            "2026-01-10T17:11:41+99:00",
+            "Sat, 10 Jan 99999999999999999 17:11:41 +0800",
+            "Sat, 10 Jan 2026 17:11:41 +8é0",
+            "Sat, 10 Jan 11407944 17:11:41 +0800",
+            "éééééééééééééééééééééé",
+        ] {
+            assert_eq!(parse_time(bad), None, "{bad}");
+        }
+        assert!(parse_go_duration("99999999999999999999999h").is_some_and(f64::is_finite));
+        assert_eq!(parse_go_duration(&format!("1{}h", "0".repeat(400))), None);
+        assert_eq!(parse_go_duration(&"9".repeat(400)), None);
+        assert_eq!(parse_go_duration("5µs"), None);
+    }
 
     #[test]
     fn times() {

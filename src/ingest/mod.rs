@@ -6,6 +6,7 @@
 //! parallel; logs stream through the pattern set without being held in memory. What each file
 //! yields is then merged into one [`Incident`] per container.
 
+mod archive;
 mod artifact;
 mod fragments;
 mod objects;
@@ -134,8 +135,11 @@ fn expand(p: &Path, files: &mut Vec<(PathBuf, String)>, errors: &mut Vec<InputEr
     match std::fs::metadata(p) {
         Err(e) => errors.push(InputError::new(name, format!("cannot read: {e}"))),
         Ok(m) if m.is_dir() => {
+            // Links found inside a directory are not followed: a bundle could hold
+            // `app.previous.log -> ~/.aws/credentials` and have its lines printed as evidence.
+            // A path named on the command line is the user's choice and is read (above).
             let walker = walkdir::WalkDir::new(p)
-                .follow_links(true)
+                .follow_links(false)
                 .sort_by_file_name()
                 .into_iter()
                 .filter_entry(|e| {
@@ -146,6 +150,10 @@ fn expand(p: &Path, files: &mut Vec<(PathBuf, String)>, errors: &mut Vec<InputEr
                     Ok(e) if e.file_type().is_file() => {
                         files.push((e.path().to_path_buf(), e.path().display().to_string()))
                     }
+                    Ok(e) if e.path_is_symlink() => errors.push(InputError::new(
+                        e.path().display().to_string(),
+                        "symbolic link inside a directory, not followed (it could point anywhere); name it on the command line to read it",
+                    )),
                     Ok(_) => {}
                     Err(e) => errors.push(InputError::new(
                         e.path().map_or(name.clone(), |p| p.display().to_string()),
@@ -188,6 +196,19 @@ fn read_any(
     out: &mut Vec<Artifact>,
     errs: &mut Vec<InputError>,
 ) {
+    read_layer(set, display, name, r, out, errs, 0)
+}
+
+/// [`read_any`] at nesting `depth` (how many gzip/tar layers are already unwrapped).
+fn read_layer(
+    set: &PatternSet,
+    display: &str,
+    name: &str,
+    r: Box<dyn Read + '_>,
+    out: &mut Vec<Artifact>,
+    errs: &mut Vec<InputError>,
+    depth: usize,
+) {
     let (head, reader) = match peek(r) {
         Ok(x) => x,
         Err(e) => {
@@ -202,14 +223,20 @@ fn read_any(
         errs.push(InputError::new(display, "empty file: nothing to analyse"));
         return;
     }
-    if head.starts_with(&[0x1f, 0x8b]) {
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    let tar = head.len() > 262 && &head[257..262] == b"ustar";
+    if (gzip || tar) && depth >= archive::MAX_NESTING {
+        errs.push(archive::too_deep(display));
+        return;
+    }
+    if gzip {
         // `app.log.gz` decides identity as `app.log`; a `.tgz` is recognised as tar by content.
         let inner = name.strip_suffix(".gz").unwrap_or(name);
         let dec = flate2::read::MultiGzDecoder::new(reader);
-        return read_any(set, display, inner, Box::new(dec), out, errs);
+        return read_layer(set, display, inner, Box::new(dec), out, errs, depth + 1);
     }
-    if head.len() > 262 && &head[257..262] == b"ustar" {
-        return read_tar(set, display, reader, out, errs);
+    if tar {
+        return archive::read_tar(set, display, reader, out, errs, depth);
     }
     if head.contains(&0) {
         errs.push(InputError::new(
@@ -644,57 +671,6 @@ impl LogIdentity {
             stem: stem.to_string(),
             ..Default::default()
         }
-    }
-}
-
-fn read_tar(
-    set: &PatternSet,
-    name: &str,
-    reader: Box<dyn Read + '_>,
-    out: &mut Vec<Artifact>,
-    errs: &mut Vec<InputError>,
-) {
-    let mut ar = tar::Archive::new(reader);
-    let entries = match ar.entries() {
-        Ok(e) => e,
-        Err(e) => {
-            errs.push(InputError::new(
-                name,
-                format!("unreadable tar archive: {}", friendly(&e)),
-            ));
-            return;
-        }
-    };
-    for entry in entries {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                errs.push(InputError::new(
-                    name,
-                    format!(
-                        "tar archive is damaged, stopped reading it: {}",
-                        friendly(&e)
-                    ),
-                ));
-                return;
-            }
-        };
-        if !entry.header().entry_type().is_file() {
-            continue;
-        }
-        let member = entry
-            .path()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|_| "?".into());
-        if member
-            .rsplit('/')
-            .next()
-            .is_some_and(|f| f.starts_with('.'))
-        {
-            continue;
-        }
-        let full = format!("{name}!{member}");
-        read_any(set, &full, &full, Box::new(entry), out, errs);
     }
 }
 

@@ -87,8 +87,9 @@ fn collect_one(v: &Value, list_kind: Option<&str>, file: &str, out: &mut Vec<Art
 fn terminated(t: &Value) -> Terminated {
     Terminated {
         reason: s(t, &["reason"]),
-        exit_code: n(t, &["exitCode"]).map(|x| x as i32),
-        signal: n(t, &["signal"]).map(|x| x as i32),
+        // Out-of-range numbers are unknown, not wrapped (`4294967297` is no exit code 1).
+        exit_code: n(t, &["exitCode"]).and_then(|x| i32::try_from(x).ok()),
+        signal: n(t, &["signal"]).and_then(|x| i32::try_from(x).ok()),
         message: s(t, &["message"]),
         started_at: s(t, &["startedAt"]),
         finished_at: s(t, &["finishedAt"]),
@@ -219,7 +220,8 @@ fn pod(v: &Value, file: &str) -> Option<PodRecord> {
                 ContainerStatus {
                     state,
                     last_terminated: st.pointer("/lastState/terminated").map(terminated),
-                    restart_count: n(st, &["restartCount"]).map(|x| x as u32),
+                    // `-1` is unknown, not 4294967295 restarts.
+                    restart_count: n(st, &["restartCount"]).and_then(|x| u32::try_from(x).ok()),
                     ready: st.get("ready").and_then(Value::as_bool),
                     source: loc.clone(),
                 }
@@ -271,7 +273,7 @@ fn event(v: &Value, file: &str) -> Option<PodEvent> {
         .or_else(|| n(v, &["count"]))
         .or_else(|| n(v, &["deprecatedCount"]))
         .unwrap_or(1)
-        .max(1) as u32;
+        .clamp(1, i64::from(u32::MAX)) as u32;
     let last_seen = s(v, &["series", "lastObservedTime"])
         .or_else(|| s(v, &["lastTimestamp"]))
         .or_else(|| s(v, &["deprecatedLastTimestamp"]))

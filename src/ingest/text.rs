@@ -162,7 +162,8 @@ pub(crate) fn kubectl_age_secs(s: &str) -> Option<u64> {
             'y' => 365 * 86400,
             _ => return None,
         };
-        total += num.parse::<u64>().ok()? * unit;
+        // Checked: an age like `99999999999999999999y` is input, not a reason to panic.
+        total = total.checked_add(num.parse::<u64>().ok()?.checked_mul(unit)?)?;
         num.clear();
     }
     num.is_empty().then_some(total)

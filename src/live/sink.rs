@@ -91,7 +91,8 @@ impl<W: Write + Send> Sink for WriterSink<W> {
     }
 
     fn notice(&mut self, message: &str) {
-        eprintln!("podmortem: {message}");
+        // Notices quote API error bodies and names: no terminal escapes.
+        eprintln!("podmortem: {}", crate::render::escape_control(message));
     }
 }
 

@@ -23,6 +23,7 @@ fn diagnosis(d: &Diagnosis) -> Value {
         "explanation": d.explanation,
         "backoff": d.backoff,
         "remediation": d.remediation,
+        "redacted": d.redacted,
     })
 }
 
@@ -31,12 +32,14 @@ pub fn diagnosis_json(d: &Diagnosis) -> Value {
     diagnosis(d)
 }
 
-/// The whole report: `{"schema":"podmortem/v1","diagnoses":[…],"errors":[…]}`.
+/// The whole report: `{"schema":"podmortem/v1","diagnoses":[…],"errors":[…],"redacted":N}`
+/// (`redacted`: how many secret values were replaced by `****`).
 pub fn to_json(report: &Report) -> String {
     let v = json!({
         "schema": SCHEMA,
         "diagnoses": report.diagnoses.iter().map(diagnosis).collect::<Vec<_>>(),
         "errors": report.errors,
+        "redacted": report.redacted(),
     });
     serde_json::to_string_pretty(&v).expect("JSON values always serialise")
 }

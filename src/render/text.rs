@@ -1,6 +1,6 @@
 use std::fmt::Write;
 
-use super::band;
+use super::{band, escape_control as esc};
 use crate::cause::Cause;
 use crate::diagnose::{Diagnosis, Report};
 
@@ -51,16 +51,17 @@ pub fn diagnosis_text(d: &Diagnosis, opts: TextOptions) -> String {
     let _ = writeln!(
         s,
         "{}  {}  confidence {:.2} ({})",
-        p.bold(&d.display_name()),
+        p.bold(&esc(&d.display_name())),
         p.cause(d, &cause),
         d.confidence,
         band(d.confidence)
     );
-    let _ = writeln!(s, "  why:      {}", d.explanation);
+    // Everything from the input goes through `esc`: a log line must not drive the terminal.
+    let _ = writeln!(s, "  why:      {}", esc(&d.explanation));
     let b = &d.backoff;
     let mut bo = Vec::new();
     if let Some(st) = &b.state {
-        bo.push(st.clone());
+        bo.push(esc(st).into_owned());
     }
     if let Some(n) = b.restart_count {
         bo.push(format!("{n} restarts"));
@@ -88,14 +89,17 @@ pub fn diagnosis_text(d: &Diagnosis, opts: TextOptions) -> String {
             s,
             "    {:<6} {}  {}",
             e.kind.as_str(),
-            p.dim(&e.source),
-            e.text
+            p.dim(&esc(&e.source)),
+            esc(&e.text)
         );
     }
     let _ = writeln!(s, "  fix:");
     let n = if opts.verbose { d.remediation.len() } else { 4 };
     for r in d.remediation.iter().take(n) {
-        let _ = writeln!(s, "    {r}");
+        let _ = writeln!(s, "    {}", esc(r));
+    }
+    if d.redacted > 0 {
+        let _ = writeln!(s, "  {}", p.dim(&redaction_note(d.redacted)));
     }
     if !d.alternatives.is_empty() {
         let alts: Vec<String> = d
@@ -111,6 +115,14 @@ pub fn diagnosis_text(d: &Diagnosis, opts: TextOptions) -> String {
         );
     }
     s
+}
+
+/// Says that secrets were hidden and how to see them.
+pub(crate) fn redaction_note(n: usize) -> String {
+    format!(
+        "note: secrets redacted ({n} value{}); --no-redact shows them",
+        if n == 1 { "" } else { "s" }
+    )
 }
 
 /// The whole report.
