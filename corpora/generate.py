@@ -3667,6 +3667,8 @@ def add_neighbours(case, culprit_wl):
 
 
 MODES = [("full", 0.42), ("logs", 0.2), ("events", 0.19), ("status", 0.19)]
+# Share of cases rendered as a ticket paste (excerpts, bare messages, log tails) instead of an export.
+PASTE_SHARE = 0.25
 
 
 def valid_modes(case):
@@ -3709,8 +3711,10 @@ def build_case(T, spec):
             case.label = OrderedDict([("cause", case.cause)])
             if case.detail:
                 case.label["detail"] = case.detail
-            case.label["object"] = wl["name"]
-            case.label["namespace"] = case.ns
+            if not case.anonymous:
+                # A paste that names no pod is judged on its cause alone (no object).
+                case.label["object"] = wl["name"]
+                case.label["namespace"] = case.ns
             return case
         max_h = max(1, max_h // 2 if attempt < 2 else 1)
     raise RuntimeError("unreachable")
@@ -3937,6 +3941,12 @@ def render_case(case):
     files = OrderedDict()
     fm = []
     mode = case.mode
+    case.anonymous = False
+    if PASTE_SHARE and not getattr(case, "dump", False) and rng.random() < PASTE_SHARE:
+        files, fm, identified = render_paste(case)
+        if files:
+            case.anonymous = not identified
+            return files, fm
     has_events_all = "events_all" in case.signals and "events" not in case.signals
     if mode == "full" and getattr(case, "dump", False):
         render_cluster_dump(case, files)
@@ -4013,6 +4023,88 @@ def render_case(case):
         files["events.txt"] = render_events_table(sorted(evs, key=ev_sort_key), case.ns, now, "get")
         fm.append("events_txt_get")
     return files, fm
+
+
+def _healthy_pod(p):
+    sts = p["status"].get("containerStatuses", [])
+    return bool(sts) and all(c.get("ready") and not c.get("restartCount") for c in sts)
+
+
+def render_paste(case):
+    """What someone pastes into a ticket about the culprit: a describe excerpt without its header,
+    event rows without theirs or bare kubelet messages, the last screen of a log, a prompt or a
+    pods table; only the evidence the case's mode shows.  Returns (files, formats, identified)."""
+    rng, now, mode = case.rng, case.now, case.mode
+    wl = case.culprit
+    pname = wl["pod_name"]
+    pod = next((p for p in case.pods if p["metadata"]["name"] == pname), None)
+    cont = choose_log_container(case, wl)
+    evs = sorted((e for e in live_events(case) if e.kind == "Pod" and e.obj == pname), key=ev_sort_key)
+    parts = OrderedDict()
+    fm = ["paste"]
+    identified = False
+
+    def add(name, text):
+        parts[name] = parts.get(name, "") + text
+
+    one_file = case.chance(0.3)
+    if mode in ("full", "status") and pod is not None:
+        d = render_describe(pod, [], now, {"sa_line": True, "port_names": False}).splitlines()
+        head = next((i for i, l in enumerate(d) if l.strip() == "%s:" % cont["name"]), None)
+        if head is not None:
+            st = next((i for i in range(head, len(d)) if d[i].lstrip().startswith("State:")), head)
+            rc = next((i for i in range(st, len(d)) if d[i].lstrip().startswith("Restart Count:")), len(d) - 1)
+            start = head if case.chance(0.4) else st
+            end = min(len(d) - 1, rc + (rng.randint(0, 4) if case.chance(0.5) else 0))
+            lines = d[start:end + 1]
+            if case.chance(0.3):
+                lines = [l[4:] if l.startswith("    ") else l.lstrip() for l in lines]
+            add("paste.txt" if one_file else "describe.txt", "\n".join(lines) + "\n")
+            fm.append("paste_describe")
+    if mode in ("full", "events") and evs:
+        style = case.pk.weighted([("rows", 0.45), ("bare", 0.35), ("get", 0.2)])
+        warn = [e for e in evs if e.type == "Warning"] or evs
+        if style == "rows":
+            rows = ["  %s\t%s\t%s\t%s\t%s" % (e.type, e.reason, _event_interval(e, now), e.component, e.message.strip())
+                    for e in evs]
+            text = tabwrite(rows, 0, 2)
+        elif style == "bare":
+            text = "".join("%s\n" % e.message.strip() for e in warn[-rng.randint(1, 3):])
+        else:
+            text = render_events_table(evs, case.ns, now, "get").split("\n", 1)[1]
+            identified = True
+        add("paste.txt" if one_file else "events.txt", text)
+        fm.append("paste_events_" + style)
+    if mode in ("full", "logs"):
+        info = case.logs.get((pname, cont["name"]))
+        run = None
+        if info:
+            run = info["previous"] if info["previous"] is not None else info["current"]
+        if run is not None:
+            lines = render_plain(info["runs"].get(run, []), False).splitlines()
+            lines = lines[-rng.randint(3, 30):]
+            if case.chance(0.2):
+                # a terminal or an issue tracker wraps a long line in two
+                long = [i for i, l in enumerate(lines) if len(l) > 60]
+                if long:
+                    i = rng.choice(long)
+                    cut = rng.randint(30, len(lines[i]) - 10)
+                    lines[i:i + 1] = [lines[i][:cut], lines[i][cut:]]
+            text = "\n".join(lines) + "\n"
+            if case.chance(0.3):
+                text = "$ kubectl logs %s%s\n" % (pname, " --previous" if info["previous"] is not None else "") + text
+                identified = True
+            add("paste.txt" if one_file else "container.log", text)
+            fm.append("paste_logs")
+    if case.chance(0.4) and pod is not None:
+        pods = [p for p in case.pods if p is pod or _healthy_pod(p)]
+        text = render_pods_txt(pods, now)
+        if case.chance(0.5):
+            text = "$ kubectl get pods -n %s\n" % case.ns + text
+        add("pods.txt", text)
+        fm.append("paste_pods")
+        identified = True
+    return parts, fm, identified
 
 
 # ---------------------------------------------------------------------------
@@ -4100,7 +4192,7 @@ def main(argv=None):
             raise RuntimeError("case %s (%s/%s) failed: %s" % (spec["id"], spec["cause"], spec["seed_str"], exc)) from exc
         write_case(out, case)
         manifest.append({"id": case.cid, "split": case.split, "cause": case.cause, "detail": case.detail or "",
-                         "object": case.label["object"], "namespace": case.ns, "evidence": case.mode,
+                         "object": case.label.get("object", ""), "namespace": case.ns, "evidence": case.mode,
                          "formats": ",".join(case.formats), "ecosystem": case.culprit["eco"],
                          "container": case.culprit_cont["_role"] if case.culprit_cont else "", "variant": case.variant_id,
                          "files": len(case.files), "bytes": case.size})

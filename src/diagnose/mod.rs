@@ -339,6 +339,11 @@ impl Engine {
         out
     }
 
+    /// Whether the incident deserves a diagnosis (see `triage`): what `diagnose_all` keeps.
+    pub(crate) fn in_trouble(&self, incident: &Incident) -> bool {
+        triage::in_trouble(incident, &self.signals(incident))
+    }
+
     /// Gather every signal of an incident.
     pub(crate) fn signals(&self, incident: &Incident) -> Vec<Signal> {
         let mut sig = Vec::new();
@@ -766,7 +771,9 @@ fn status_signals(set: &PatternSet, incident: &Incident, sig: &mut Vec<Signal>) 
         }
         _ => None,
     };
-    let crashlooping = waiting_reason.as_deref() == Some("CrashLoopBackOff");
+    // A last state exists only after a restart: an excerpt without the current state is a loop.
+    let crashlooping = waiting_reason.as_deref() == Some("CrashLoopBackOff")
+        || (st.state.is_none() && st.last_terminated.is_some());
     if let Some(r) = waiting_reason.as_deref() {
         let text = format!("State: Waiting, Reason: {r}");
         match r {

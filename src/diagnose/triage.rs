@@ -48,12 +48,8 @@ pub fn status_in_trouble(st: &ContainerStatus, last_restart_secs: Option<u64>) -
                         None => st.last_terminated.as_ref().is_some_and(abnormal),
                     })
         }
-        None => {
-            st.last_terminated
-                .as_ref()
-                .is_some_and(|t| abnormal(t) || restarts > 0)
-                || (restarts > 0 && st.ready != Some(true))
-        }
+        // An excerpt without the current state: a last state exists only after a restart.
+        None => st.last_terminated.is_some() || (restarts > 0 && st.ready != Some(true)),
     }
 }
 

@@ -690,7 +690,15 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
         }
     }
     // Lone kubelet messages, one line or a paragraph wrapped by a mail client.
-    lone_messages(set, &lines, &mut consumed, file, &mut events);
+    let mut joined_logs = Vec::new();
+    lone_messages(
+        set,
+        &lines,
+        &mut consumed,
+        file,
+        &mut events,
+        &mut joined_logs,
+    );
     if status.seen && (!status.pod.containers.is_empty() || status.pod.reason.is_some()) {
         if status.pod.name.is_empty() {
             if let Some(p) = &owner.pod {
@@ -723,7 +731,10 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
     let mut log_text = String::with_capacity(text.len());
     let mut has_log = false;
     for (i, line) in lines.iter().enumerate() {
-        if !consumed[i] {
+        if let Some((_, text)) = joined_logs.iter().find(|(at, _)| *at == i) {
+            log_text.push_str(text);
+            has_log = true;
+        } else if !consumed[i] {
             log_text.push_str(line);
             has_log |= !line.trim().is_empty();
         }
@@ -795,24 +806,27 @@ fn table_pod_row(c: &Columns, line: &str, file: &str, n: u64) -> Option<PodRow> 
     })
 }
 
-/// Whether only event-scoped rules recognise `text` (a kubelet message, not a log line).
+/// Whether an event-scoped rule recognises `text`: a kubelet message (`Liveness probe failed:
+/// … connection refused` is the probe's failure, whatever log rules also see in it).
 fn kubelet_message(set: &PatternSet, text: &str) -> bool {
-    let b = text.as_bytes();
-    let mut event_only = false;
-    set.for_each_match(b, SourceKind::Event, |r| {
-        event_only |= set.rule(r).scope == crate::patterns::Scope::Event;
+    let mut event = false;
+    set.for_each_match(text.as_bytes(), SourceKind::Event, |r| {
+        event |= set.rule(r).scope == crate::patterns::Scope::Event;
     });
-    event_only && set.matches(b, SourceKind::Log).is_empty()
+    event
 }
 
-/// Lines no parser took that only event rules recognise become events; a short paragraph
-/// whose lines match nothing alone but whose joined text does is a wrapped message.
+/// Lines no parser took that event rules recognise become events. A short paragraph whose
+/// lines match nothing alone but whose joined text does is a line wrapped by a terminal or a
+/// mail client: a kubelet message becomes an event, a log line replaces its first piece in
+/// `joined` (the other pieces are blanked).
 fn lone_messages(
     set: &PatternSet,
     lines: &[&str],
     consumed: &mut [bool],
     file: &str,
     events: &mut Vec<PodEvent>,
+    joined_logs: &mut Vec<(usize, String)>,
 ) {
     let event = |message: String, n: usize| PodEvent {
         namespace: None,
@@ -845,33 +859,42 @@ fn lone_messages(
             i += 1;
             continue;
         }
-        // A paragraph of up to four short-ish lines, none recognised alone.
+        // Up to three lines, none recognised alone, joined as a wrap would have cut them: at a
+        // space (mail clients) or mid-word (terminals).
         let mut j = i;
         while j < lines.len()
-            && j - i < 4
+            && j - i < 3
             && !consumed[j]
             && !lines[j].trim().is_empty()
-            && lines[j].len() <= 120
             && !matches_any(lines[j].trim())
         {
             j += 1;
         }
-        if j - i >= 2 {
-            let joined = lines[i..j]
-                .iter()
-                .map(|l| l.trim())
-                .collect::<Vec<_>>()
-                .join(" ");
-            if kubelet_message(set, &joined) || matches_any(&joined) {
-                events.push(event(joined, i));
-                for c in consumed.iter_mut().take(j).skip(i) {
-                    *c = true;
+        let mut k = j;
+        while k >= i + 2 {
+            let pieces: Vec<&str> = lines[i..k].iter().map(|l| l.trim()).collect();
+            let found = [" ", ""]
+                .into_iter()
+                .map(|sep| pieces.join(sep))
+                .find(|t| matches_any(t));
+            if let Some(text) = found {
+                if kubelet_message(set, &text) {
+                    events.push(event(text, i));
+                    for c in consumed.iter_mut().take(k).skip(i) {
+                        *c = true;
+                    }
+                } else {
+                    joined_logs.push((i, text));
+                    for c in consumed.iter_mut().take(k).skip(i + 1) {
+                        *c = true;
+                    }
+                    consumed[i] = true;
                 }
-                i = j;
-                continue;
+                break;
             }
+            k -= 1;
         }
-        i += 1;
+        i = if k >= i + 2 { k } else { i + 1 };
     }
 }
 

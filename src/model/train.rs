@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::{Features, Model, Weights, DIMS, FORMAT};
 use crate::cause::Cause;
-use crate::diagnose::{is_failing, Engine, Mode};
+use crate::diagnose::{Engine, Mode};
 use crate::eval::{load_cases, pod_on_object};
 use crate::ingest::Input;
 
@@ -96,7 +96,10 @@ pub fn samples(dir: &Path) -> Result<Vec<Sample>, String> {
             ingested
                 .incidents
                 .iter()
-                .filter(|i| is_failing(i) && pod_on_object(&i.pod, &c.label.object))
+                .filter(|i| {
+                    engine.in_trouble(i)
+                        && (c.label.object.is_empty() || pod_on_object(&i.pod, &c.label.object))
+                })
                 .map(|i| Sample {
                     features: engine.features(i),
                     rule_probs: engine.rule_probabilities(i),
