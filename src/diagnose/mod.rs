@@ -579,6 +579,14 @@ impl Engine {
             .collect();
         alternatives.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
         alternatives.truncate(4);
+        // `unknown` with named alternatives: its confidence is what the shown causes leave, so
+        // that the verdict and its alternatives never add up past 1.
+        let confidence = if cause == Cause::Unknown {
+            let shown: f64 = alternatives.iter().map(|a| a.confidence).sum();
+            confidence.min(1.0 - shown).max(0.0)
+        } else {
+            confidence
+        };
         let evidence: Vec<Evidence> = signals.into_iter().take(8).map(|s| s.evidence).collect();
         Diagnosis {
             namespace: incident.namespace.clone(),
