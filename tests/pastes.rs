@@ -255,3 +255,13 @@ ledger-0                    1/1     Running            0             3d
     assert_cause(&d, "permission_denied", "Permission denied");
     assert_eq!(d.pod, "invoicer-6c9f7d8b5-q2w3e");
 }
+
+#[test]
+fn tls_failure_wrapped_in_a_configuration_exception_is_tls_error() {
+    let log = "\
+2026-03-03 10:00:01.000 ERROR 1 --- [main] o.s.boot.SpringApplication : Application run failed
+org.springframework.beans.factory.BeanCreationException: Error creating bean with name 'ledgerClient': Invocation of init method failed; nested exception is java.lang.IllegalStateException: Invalid configuration: javax.net.ssl.SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target
+";
+    let d = top(&[("ledger.previous.log", log)]);
+    assert_cause(&d, "tls_error", "PKIX path building failed");
+}
