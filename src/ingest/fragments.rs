@@ -252,14 +252,19 @@ fn key_of(k: &str) -> Option<Key> {
 
 /// `  Last State:     Terminated` → (indent, `Last State`, `Terminated`); list dashes count as
 /// indentation (`- name: app`).
+/// JSON spellings (`"exitCode": 137,`, `"terminated": {`) read as YAML ones.
 fn key_line(line: &str) -> Option<(usize, &str, &str)> {
     let body = line.trim_start_matches([' ', '\t', '-']);
     let ind = line.len() - body.len();
     let (k, v) = body.split_once(':')?;
-    if k.is_empty() || k.len() > 30 || k.contains("  ") || k.ends_with(' ') {
+    let k = k
+        .strip_prefix('"')
+        .and_then(|k| k.strip_suffix('"'))
+        .unwrap_or(k);
+    if k.is_empty() || k.len() > 30 || k.contains("  ") || k.ends_with(' ') || k.contains('"') {
         return None;
     }
-    let v = v.trim();
+    let v = v.trim().trim_end_matches(',').trim_end_matches('{').trim();
     Some((ind, k, v.trim_matches(['"', '\''])))
 }
 
@@ -942,6 +947,16 @@ mod tests {
             s.last_terminated.and_then(|t| t.reason).as_deref(),
             Some("OOMKilled")
         );
+    }
+
+    #[test]
+    fn json_status_fragment() {
+        let text = "\"lastState\": {\n  \"terminated\": {\n    \"exitCode\": 137,\n    \"reason\": \"OOMKilled\"\n  }\n},\n\"restartCount\": 5,\n";
+        let s = status(&paste(&set(), text, "status.json"));
+        let t = s.last_terminated.expect("last state");
+        assert_eq!(t.reason.as_deref(), Some("OOMKilled"));
+        assert_eq!(t.exit_code, Some(137));
+        assert_eq!(s.restart_count, Some(5));
     }
 
     #[test]

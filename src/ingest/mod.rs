@@ -31,8 +31,9 @@ pub use store::workload_of;
 const MAX_DOCUMENT: u64 = 512 << 20;
 const SNIFF_LEN: usize = 8192;
 /// Plain-text inputs up to this size are read whole and parsed as pastes (describe excerpts,
-/// event rows and log lines mixed); larger ones are logs and stream.
-const PASTE_MAX: u64 = 4 << 20;
+/// event rows and log lines mixed); larger ones are logs and stream at full speed. A ticket
+/// paste is a few screens; a 256 KiB one is already thousands of lines.
+const PASTE_MAX: u64 = 256 << 10;
 
 /// An input to analyse.
 #[derive(Debug, Clone)]
