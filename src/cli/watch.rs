@@ -124,7 +124,11 @@ async fn run_async(args: WatchArgs) -> anyhow::Result<i32> {
             Ok(0)
         }
         Err(Failure::Watch(e)) => {
-            eprintln!("podmortem: {e}");
+            // API error bodies are not ours to print raw on a terminal.
+            eprintln!(
+                "podmortem: {}",
+                podmortem::render::escape_control(&e.to_string())
+            );
             Ok(1)
         }
         // A bad --patterns directory is a usage error, as for `analyze`.
