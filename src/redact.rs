@@ -168,8 +168,9 @@ impl Redactor {
     }
 
     /// Load extra rules from a YAML file (the format of `patterns/redact/secrets.yaml`). Each
-    /// rule's examples and counter-examples are checked now, with the file's rules alone, so a
-    /// rule that does not do what it says is an error naming the file and rule.
+    /// rule's examples and counter-examples are checked now, with the file's rules (and the
+    /// built-in placeholders unless the file sets its own), so a rule that does not do what it
+    /// says is an error naming the file and rule.
     pub fn load_file(path: &std::path::Path) -> Result<Redactor, PackError> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| PackError::Io {
@@ -177,7 +178,16 @@ impl Redactor {
             message: e.to_string(),
         })?;
         let r = Redactor::from_yaml(&file, &text)?;
-        if let Some(f) = r.test_examples().into_iter().next() {
+        // Checked as the rules will run: with the built-in placeholders unless the file has its
+        // own (`password=${DB_PASSWORD}` stays).
+        let check = Redactor {
+            rules: r.rules.clone(),
+            placeholders: r
+                .placeholders
+                .clone()
+                .or_else(|| Redactor::embedded().placeholders),
+        };
+        if let Some(f) = check.test_examples().into_iter().next() {
             let (rule, message) = f.split_once(": ").unwrap_or(("?", f.as_str()));
             return Err(PackError::Rule {
                 file,
