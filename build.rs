@@ -3,7 +3,10 @@
 use std::{env, fs, path::Path};
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("patterns");
+    // Read at run time, not with `env!`: a build-script binary reused from another checkout
+    // (worktrees sharing a target dir) would otherwise embed that checkout's packs, or none.
+    let manifest = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest).join("patterns");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = fs::read_dir(&dir)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
@@ -24,7 +27,7 @@ fn main() {
     fs::write(Path::new(&out_dir).join("embedded_packs.rs"), out).unwrap();
 
     // The trained model ships inside the binary when `models/podmortem.json` exists.
-    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/podmortem.json");
+    let model = Path::new(&manifest).join("models/podmortem.json");
     println!("cargo:rerun-if-changed={}", model.display());
     let code = if model.exists() {
         format!("Some(include_str!({:?}))", model.display().to_string())

@@ -275,10 +275,12 @@ pub(crate) fn clip_around(s: &str, span: Option<(usize, usize)>, max: usize) -> 
     while !s.is_char_boundary(to) {
         to += 1;
     }
+    let to = snap_back(s, to, end);
     let mut from = to.saturating_sub(max).min(start);
     while !s.is_char_boundary(from) {
         from -= 1;
     }
+    let from = snap_forward(s, from, start);
     let body = clip(&s[from..to], max.max(end - from));
     let mut out = String::with_capacity(body.len() + 6);
     if from > 0 {
@@ -301,5 +303,75 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
     while !s.is_char_boundary(end) {
         end -= 1;
     }
+    let end = snap_back(s, end, max / 2);
     format!("{}…", &s[..end])
+}
+
+/// How far a cut may move to land on whitespace. Cutting inside a word would show half of it,
+/// and half a token or key is a secret the redactor no longer recognises.
+const SNAP: usize = 80;
+
+/// A cut at or before `end` (a char boundary) and not before `floor` that falls just before
+/// whitespace; `end` itself when there is none within [`SNAP`] bytes.
+fn snap_back(s: &str, end: usize, floor: usize) -> usize {
+    if end >= s.len() || s[end..].starts_with(char::is_whitespace) {
+        return end;
+    }
+    let mut lo = end.saturating_sub(SNAP).max(floor);
+    while lo < end && !s.is_char_boundary(lo) {
+        lo += 1;
+    }
+    s.get(lo..end)
+        .and_then(|w| w.rfind(char::is_whitespace))
+        .map_or(end, |i| lo + i)
+}
+
+/// A cut at or after `from` (a char boundary) and not after `ceil` that falls just after
+/// whitespace; `from` itself when there is none within [`SNAP`] bytes.
+fn snap_forward(s: &str, from: usize, ceil: usize) -> usize {
+    if from == 0 {
+        return 0;
+    }
+    let mut hi = (from + SNAP).min(ceil).min(s.len());
+    while hi > from && !s.is_char_boundary(hi) {
+        hi -= 1;
+    }
+    match s.get(from..hi).and_then(|w| w.find(char::is_whitespace)) {
+        Some(i) => {
+            let at = from + i;
+            at + s[at..].chars().next().map_or(0, char::len_utf8)
+        }
+        None => from,
+    }
+}
+
+#[cfg(test)]
+mod clip_tests {
+    use super::*;
+
+    /// A token crossing the cut is left out whole, never shown in part.
+    #[test]
+    fn cuts_land_between_words() {
+        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhcHAifQ.c2lnbmF0dXJlc2lnbmF0dXJl";
+        let line = format!("{} token {jwt} tail", "word ".repeat(76));
+        let cut = clip(&line, MAX_EVIDENCE_LEN);
+        assert!(cut.ends_with("token…"), "{cut}");
+        assert!(!cut.contains("eyJ"), "{cut}");
+        // Around a match near the end: the window starts after whitespace.
+        // (the window would start 27 bytes into the token).
+        let line = format!(
+            "{}{jwt} {}connection refused",
+            "x ".repeat(300),
+            "y ".repeat(171)
+        );
+        let at = line.find("connection refused").unwrap();
+        let cut = clip_around(&line, Some((at, at + 18)), MAX_EVIDENCE_LEN);
+        assert!(cut.ends_with("connection refused"), "{cut}");
+        assert!(cut.starts_with("…y y"), "{cut}");
+        assert!(!cut.contains("c2lnbmF0") && !cut.contains("eyJ"), "{cut}");
+        // No whitespace near the cut: cut as before.
+        let long = "a".repeat(1000);
+        assert_eq!(clip(&long, 10), format!("{}…", "a".repeat(10)));
+        assert_eq!(clip("é".repeat(300).as_str(), 11).chars().count(), 6);
+    }
 }

@@ -232,3 +232,46 @@ fn library_engine_redacts_by_default() {
     assert_eq!(off.diagnoses[0].cause, on.diagnoses[0].cause);
     assert!(podmortem::render::to_json(&off).contains("Sup3rS3cretPw"));
 }
+
+/// Rules are data: `--redact-rules FILE` adds a company's own token format; a rule whose
+/// examples fail is refused with the file and rule named.
+#[test]
+fn extra_rules_from_a_file() {
+    let dir = TempDir::new().unwrap();
+    let file = write_log(
+        dir.path(),
+        "acme",
+        "stripe.error.AuthenticationError: Invalid API Key provided for tenant acme_tok_0123456789abcdef\n",
+    );
+    let out = run(dir.path(), &["analyze", "-v", &file]);
+    assert!(
+        out.contains("acme_tok_0123456789abcdef"),
+        "not a built-in format:\n{out}"
+    );
+    std::fs::write(
+        dir.path().join("acme.yaml"),
+        "rules:\n  - id: acme_token\n    kind: token\n    regex: '\\b(?P<secret>acme_tok_[a-z0-9]{16})'\n    examples:\n      - in: 'x acme_tok_0123456789abcdef y'\n        out: 'x **** y'\n    counter_examples: ['acme_tok_']\n",
+    )
+    .unwrap();
+    let out = run(
+        dir.path(),
+        &["analyze", "-v", "--redact-rules", "acme.yaml", &file],
+    );
+    assert!(out.contains("credentials_rejected"), "{out}");
+    assert!(!out.contains("acme_tok_0123456789abcdef"), "{out}");
+    assert!(out.contains("tenant ****"), "{out}");
+
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        "rules:\n  - id: acme_token\n    kind: token\n    regex: '\\b(?P<secret>acme_tok_[a-z0-9]{16})'\n    examples:\n      - in: 'x acme_tok_0123 y'\n        out: 'x **** y'\n",
+    )
+    .unwrap();
+    let r = Command::new(env!("CARGO_BIN_EXE_podmortem"))
+        .args(["analyze", "--redact-rules", "bad.yaml", &file])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("bad.yaml: rule acme_token: example"), "{err}");
+}

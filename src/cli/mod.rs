@@ -116,11 +116,39 @@ pub struct AnalyzeArgs {
     /// Only report diagnoses at or above this confidence.
     #[arg(long, value_name = "P", default_value_t = 0.0)]
     pub min_confidence: f64,
-    /// Show secrets (passwords, tokens, keys) found in the evidence instead of `****`.
-    #[arg(long)]
-    pub no_redact: bool,
+    #[command(flatten)]
+    pub redact: RedactArgs,
     #[command(flatten)]
     pub packs: PackArgs,
+}
+
+/// Redaction of secrets in the output.
+#[derive(Args, Debug)]
+pub struct RedactArgs {
+    /// Show secrets (passwords, tokens, keys) found in the evidence instead of `****`.
+    #[arg(long, conflicts_with = "redact_rules")]
+    pub no_redact: bool,
+    /// Add redaction rules from FILE (YAML, the format of patterns/redact/secrets.yaml); a rule
+    /// with the same id replaces the built-in one. Repeatable.
+    #[arg(long = "redact-rules", value_name = "FILE")]
+    pub redact_rules: Vec<PathBuf>,
+}
+
+impl RedactArgs {
+    /// Apply to `engine`: off, the built-in rules, or the built-in rules plus the files'.
+    pub fn apply(&self, engine: podmortem::Engine) -> anyhow::Result<podmortem::Engine> {
+        use anyhow::Context;
+        if self.no_redact {
+            return Ok(engine.with_redaction(false));
+        }
+        let mut r = podmortem::redact::Redactor::embedded();
+        for f in &self.redact_rules {
+            let extra = podmortem::redact::Redactor::load_file(f)
+                .with_context(|| "invalid redaction rules".to_string())?;
+            r = r.extended(&extra);
+        }
+        Ok(engine.with_redactor(r))
+    }
 }
 
 #[derive(Subcommand, Debug)]

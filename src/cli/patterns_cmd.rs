@@ -30,7 +30,25 @@ pub fn test(dir: Option<PathBuf>) -> anyhow::Result<i32> {
         examples,
         failures.len()
     );
-    Ok(if failures.is_empty() { 0 } else { 1 })
+    if dir.is_some() {
+        return Ok(if failures.is_empty() { 0 } else { 1 });
+    }
+    // The built-in redaction rules carry examples too (patterns/redact/secrets.yaml).
+    let redactor = podmortem::redact::Redactor::embedded();
+    let redact_failures = redactor.test_examples();
+    for f in &redact_failures {
+        println!("FAIL redact {f}");
+    }
+    println!(
+        "redaction: {} rules: {} failure(s)",
+        redactor.rules().count(),
+        redact_failures.len()
+    );
+    Ok(if failures.is_empty() && redact_failures.is_empty() {
+        0
+    } else {
+        1
+    })
 }
 
 pub fn list(rules: bool, packs: &PackArgs) -> anyhow::Result<i32> {

@@ -67,10 +67,9 @@ pub struct WatchArgs {
     /// Show every evidence line and remediation step.
     #[arg(short, long)]
     pub verbose: bool,
-    /// Show secrets (passwords, tokens, keys) found in the evidence instead of `****`, also in
-    /// Events written with --emit-events.
-    #[arg(long)]
-    pub no_redact: bool,
+    // Redaction applies to printed diagnoses and to Events written with --emit-events.
+    #[command(flatten)]
+    pub redact: super::RedactArgs,
     #[command(flatten)]
     pub packs: PackArgs,
 }
@@ -125,7 +124,11 @@ async fn run_async(args: WatchArgs) -> anyhow::Result<i32> {
             Ok(0)
         }
         Err(Failure::Watch(e)) => {
-            eprintln!("podmortem: {e}");
+            // API error bodies are not ours to print raw on a terminal.
+            eprintln!(
+                "podmortem: {}",
+                podmortem::render::escape_control(&e.to_string())
+            );
             Ok(1)
         }
         // A bad --patterns directory is a usage error, as for `analyze`.
@@ -168,9 +171,8 @@ async fn watch(args: WatchArgs) -> Result<(), Failure> {
     // Compile the pattern packs while the cluster is checked: start-up errors come back
     // without waiting for it, and the happy path overlaps the two.
     let packs = args.packs;
-    let redact = !args.no_redact;
-    let engine =
-        tokio::task::spawn_blocking(move || engine(&packs).map(|e| e.with_redaction(redact)));
+    let redact = args.redact;
+    let engine = tokio::task::spawn_blocking(move || engine(&packs).and_then(|e| redact.apply(e)));
     let metrics = Metrics::new();
     let watcher = Watcher::new(&conn, opts).with_metrics(metrics.clone());
     watcher.preflight(!args.once).await?;

@@ -984,3 +984,49 @@ fn match_status_texts(
         }
     }
 }
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+    use crate::incident::{LogLine, LogScan};
+
+    /// The model's crash-window fallback (a cause no rule supports) shows the last log lines:
+    /// they are redacted like any evidence, and only when redaction is on.
+    #[test]
+    fn crash_window_fallback_is_redacted() {
+        let incident = Incident {
+            pod: "api".into(),
+            logs: vec![LogScan {
+                source: "api.previous.log".into(),
+                previous: true,
+                tail: vec![
+                    LogLine {
+                        line: 1,
+                        text: "connecting to postgres://app:Hunter2Pw@db:5432/shop".into(),
+                    },
+                    LogLine {
+                        line: 2,
+                        text: "exiting with token=tok_9f8e7d6c5b4a".into(),
+                    },
+                ],
+                ..LogScan::default()
+            }],
+            ..Incident::default()
+        };
+        let mut probs = [0.0; 18];
+        probs[Cause::AppCrash.index()] = 0.9;
+        let scores = [f64::NEG_INFINITY; 18];
+        for (engine, redacted) in [
+            (Engine::new(), true),
+            (Engine::new().with_redaction(false), false),
+        ] {
+            let d = engine.finish(&incident, Vec::new(), &scores, &probs, Cause::AppCrash, 0.9);
+            assert_eq!(d.evidence.len(), 2);
+            assert!(d.evidence.iter().all(|e| e.rule == "model.crash_window"));
+            let text: String = d.evidence.iter().map(|e| e.text.clone()).collect();
+            assert_eq!(!text.contains("Hunter2Pw"), redacted, "{text}");
+            assert_eq!(!text.contains("tok_9f8e7d6c5b4a"), redacted, "{text}");
+            assert_eq!(d.redacted, if redacted { 2 } else { 0 });
+        }
+    }
+}

@@ -782,6 +782,8 @@ fn diagnosis_event(key: &PodKey, uid: &str, container: &str, init: bool, d: &Dia
         message.push_str(" Fix: ");
         message.push_str(fix);
     }
+    // `kubectl get events` prints messages to terminals: no control characters from the input.
+    let message = crate::render::escape_control(&message);
     let message = crate::incident::clip(&message, MAX_EVENT_MESSAGE - 4);
     let field = if init { "initContainers" } else { "containers" };
     let instance = std::env::var("HOSTNAME")
