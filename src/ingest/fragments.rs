@@ -59,6 +59,15 @@ static DESCRIBE_ROW: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// A row of kubectl's old `describe` events table (before 1.10):
+/// `FirstSeen  LastSeen  Count  From  SubObjectPath  Type  Reason  Message`.
+static OLD_DESCRIBE_ROW: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^\s*(?:<invalid>|<unknown>|[0-9][0-9smhdy]*)\s+(?:<invalid>|<unknown>|[0-9][0-9smhdy]*)\s+(\d+)\s+(?:\{[^}]*\}|[a-z][-a-z0-9]*(?:,\s*\S+)?)\s+(?:(spec\.\S+)\s+)?(Normal|Warning)\s+([A-Za-z][A-Za-z0-9]*)\s+(\S.*)$",
+    )
+    .expect("valid regex")
+});
+
 /// A shell prompt running a command (`$ kubectl …`, `user@host:~# k logs …`, `❯ oc get pods`).
 static PROMPT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:\S*[$#❯>%]\s*)?(kubectl|k|oc|microk8s kubectl|k3s kubectl)\s+(\S.*)$")
@@ -609,7 +618,10 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
             consumed[i] = true;
             continue;
         }
-        if t.starts_with("Type") && t.contains("Reason") && t.contains("Message") {
+        if (t.starts_with("Type") || t.starts_with("FirstSeen"))
+            && t.contains("Reason")
+            && t.contains("Message")
+        {
             in_events_section = true;
             consumed[i] = true;
             continue;
@@ -620,7 +632,7 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
             consumed[i] = true;
             continue;
         }
-        if t.bytes().all(|b| b == b'-' || b == b' ') {
+        if t.bytes().all(|b| matches!(b, b'-' | b' ' | b'\t')) {
             consumed[i] = true;
             continue;
         }
@@ -641,6 +653,26 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
                     count,
                     last_seen: None,
                     age: Some(age),
+                    source: Location::new(file, n),
+                },
+            });
+            consumed[i] = true;
+            continue;
+        }
+        if let Some(c) = OLD_DESCRIBE_ROW.captures(line) {
+            events.push(PodEvent {
+                namespace: None,
+                pod: String::new(),
+                container: c
+                    .get(2)
+                    .and_then(|p| super::objects::container_from_field_path(p.as_str())),
+                record: EventRecord {
+                    kind: Some(c[3].to_string()),
+                    reason: c[4].to_string(),
+                    message: c[5].trim_end().to_string(),
+                    count: c[1].parse().unwrap_or(1),
+                    last_seen: None,
+                    age: None,
                     source: Location::new(file, n),
                 },
             });
@@ -759,12 +791,24 @@ fn event_row(line: &str, cols: Option<&Columns>, file: &str, n: u64) -> Option<O
     let Some(c) = cols else {
         return super::text::headerless_event_row(line, file, n);
     };
-    let object = c.get(line, "OBJECT").filter(|o| o.contains('/'))?;
     let reason = c.get(line, "REASON").filter(|r| !r.is_empty())?;
-    let Some(pod) = object
-        .strip_prefix("pod/")
-        .or_else(|| object.strip_prefix("Pod/"))
-    else {
+    let pod = match c.get(line, "OBJECT") {
+        Some(object) => {
+            if !object.contains('/') {
+                return None;
+            }
+            object
+                .strip_prefix("pod/")
+                .or_else(|| object.strip_prefix("Pod/"))
+        }
+        // Old kubectl: separate NAME and KIND columns.
+        None => {
+            let kind = c.get(line, "KIND")?;
+            let name = c.get(line, "NAME").filter(|n| is_name(n))?;
+            (kind == "Pod").then_some(name)
+        }
+    };
+    let Some(pod) = pod else {
         return Some(None);
     };
     Some(Some(PodEvent {
@@ -977,6 +1021,35 @@ mod tests {
         assert!(events[1]
             .message
             .starts_with("Container api failed liveness"));
+        assert!(!p.has_log);
+    }
+
+    #[test]
+    fn old_kubectl_event_tables() {
+        let text = "  FirstSeen\tLastSeen\tCount\tFrom\t\t\tSubObjectPath\t\tType\t\tReason\t\tMessage\n  ---------\t--------\t-----\t----\t\t\t-------------\t\t--------\t------\t\t-------\n  3m\t\t3m\t\t1\t{default-scheduler }\t\t\t\tNormal\t\tScheduled\tSuccessfully assigned web-1 to node-2\n  2m\t\t1m\t\t4\t{kubelet node-2}\tspec.containers{web}\tWarning\t\tFailed\t\tFailed to pull image \"acme/web:v9\": not found\n";
+        let p = paste(&set(), text, "events.txt");
+        let failed = p
+            .artifacts
+            .iter()
+            .find_map(|a| match a {
+                Artifact::Event(e) if e.record.reason == "Failed" => Some(e),
+                _ => None,
+            })
+            .expect("the Failed row");
+        assert_eq!(failed.record.count, 4);
+        assert_eq!(failed.container.as_deref(), Some("web"));
+        assert!(failed.record.message.starts_with("Failed to pull image"));
+        assert!(
+            !p.has_log,
+            "header or separator left as log: {}",
+            p.log_text
+        );
+
+        let old_get = "LASTSEEN   FIRSTSEEN   COUNT     NAME          KIND      SUBOBJECT                 TYPE      REASON    SOURCE            MESSAGE\n1m         5m          6         api-1         Pod       spec.containers{api}      Warning   BackOff   kubelet, node-1   Back-off restarting failed container\n";
+        let p = paste(&set(), old_get, "events.txt");
+        assert!(p.artifacts.iter().any(
+            |a| matches!(a, Artifact::Event(e) if e.pod == "api-1" && e.record.reason == "BackOff")
+        ));
         assert!(!p.has_log);
     }
 

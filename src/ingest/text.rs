@@ -57,7 +57,10 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
 /// Whether `line` is the header of a `kubectl get events` table.
 pub(crate) fn is_events_header(line: &str) -> bool {
     let c = Columns::parse(line);
-    c.has("REASON") && c.has("MESSAGE") && (c.has("LAST SEEN") || c.has("OBJECT"))
+    // kubectl before 1.14 printed `LASTSEEN FIRSTSEEN COUNT NAME KIND SUBOBJECT TYPE REASON …`.
+    c.has("REASON")
+        && c.has("MESSAGE")
+        && (c.has("LAST SEEN") || c.has("OBJECT") || c.has("LASTSEEN"))
 }
 
 /// A headerless `get events` row (`--no-headers`, or a cut-off export):
