@@ -68,6 +68,23 @@ static OLD_DESCRIBE_ROW: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// kubectl's answer to `logs` for a container that never started:
+/// `container "api" in pod "api-7d9f" is waiting to start: trying and failing to pull image`.
+static WAITING_TO_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"container \\?"([a-z0-9][-a-z0-9]*)\\?" in pod \\?"([a-z0-9][-a-z0-9.]*)\\?" is waiting to start: (.+?)\s*$"#)
+        .expect("valid regex")
+});
+
+/// The waiting reason behind kubectl's "is waiting to start: …" phrase.
+fn waiting_reason(phrase: &str) -> Option<&str> {
+    if phrase.contains("pull image") || phrase.contains("image can't be pulled") {
+        return Some("ImagePullBackOff");
+    }
+    let word = phrase.trim_end_matches('.');
+    (word.bytes().all(|b| b.is_ascii_alphanumeric()) && word.as_bytes()[0].is_ascii_uppercase())
+        .then_some(word)
+}
+
 /// A shell prompt running a command (`$ kubectl …`, `user@host:~# k logs …`, `❯ oc get pods`).
 static PROMPT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:\S*[$#❯>%]\s*)?(kubectl|k|oc|microk8s kubectl|k3s kubectl)\s+(\S.*)$")
@@ -607,6 +624,30 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
             consumed[i] = true;
             continue;
         }
+        if let Some(c) = WAITING_TO_START.captures(line) {
+            if let Some(reason) = waiting_reason(&c[3]) {
+                artifacts.push(Artifact::Pod(PodRecord {
+                    name: c[2].to_string(),
+                    containers: vec![ContainerRecord {
+                        name: c[1].to_string(),
+                        status: Some(ContainerStatus {
+                            state: Some(ContainerState::Waiting {
+                                reason: Some(reason.to_string()),
+                                message: None,
+                            }),
+                            last_terminated: None,
+                            restart_count: None,
+                            ready: Some(false),
+                            source: Location::new(file, n),
+                        }),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }));
+                consumed[i] = true;
+                continue;
+            }
+        }
         if t == "Events:" || t == "Events:  <none>" {
             in_events_section = true;
             consumed[i] = true;
@@ -1051,6 +1092,31 @@ mod tests {
             |a| matches!(a, Artifact::Event(e) if e.pod == "api-1" && e.record.reason == "BackOff")
         ));
         assert!(!p.has_log);
+    }
+
+    #[test]
+    fn waiting_to_start_names_pod_container_and_reason() {
+        let p = paste(
+            &set(),
+            "Error from server (BadRequest): container \"api\" in pod \"api-7d9f8-abcde\" is waiting to start: trying and failing to pull image\n",
+            "logs.txt",
+        );
+        let pod = p
+            .artifacts
+            .iter()
+            .find_map(|a| match a {
+                Artifact::Pod(p) => Some(p),
+                _ => None,
+            })
+            .expect("a pod");
+        assert_eq!(pod.name, "api-7d9f8-abcde");
+        assert_eq!(pod.containers[0].name, "api");
+        assert!(matches!(
+            pod.containers[0].status.as_ref().and_then(|s| s.state.clone()),
+            Some(ContainerState::Waiting { reason: Some(ref r), .. }) if r == "ImagePullBackOff"
+        ));
+        assert!(waiting_reason("ContainerCreating").is_some());
+        assert!(waiting_reason("the node is busy").is_none());
     }
 
     #[test]
