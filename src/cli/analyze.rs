@@ -47,5 +47,13 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<i32> {
         Format::Markdown => to_markdown(&report),
     };
     emit(&out)?;
-    Ok(if report.errors.is_empty() { 0 } else { 1 })
+    // A failing container found outranks an unreadable input: the pipeline must stop either
+    // way, and the diagnosis is the reason worth its log.
+    Ok(if args.exit_code && !report.diagnoses.is_empty() {
+        3
+    } else if report.errors.is_empty() {
+        0
+    } else {
+        1
+    })
 }

@@ -36,7 +36,8 @@ Examples:
   kubectl get events -n shop -o json | podmortem analyze - --format json
 
 Exit status: 0 when every input was read, 1 when some inputs could not be read
-(the others are still analysed), 2 on usage errors.")]
+(the others are still analysed), 2 on usage errors, and with --exit-code 3 when at
+least one diagnosis at or above --min-confidence is printed.")]
     Analyze(AnalyzeArgs),
     /// Score the engine on labeled cases (accuracy, macro-F1, calibration).
     Eval(eval_cmd::EvalArgs),
@@ -116,6 +117,10 @@ pub struct AnalyzeArgs {
     /// Only report diagnoses at or above this confidence.
     #[arg(long, value_name = "P", default_value_t = 0.0)]
     pub min_confidence: f64,
+    /// Exit 3 when at least one diagnosis is printed (like `git diff --exit-code`): a
+    /// deploy job fails with the reason in its log.
+    #[arg(long)]
+    pub exit_code: bool,
     #[command(flatten)]
     pub redact: RedactArgs,
     #[command(flatten)]
