@@ -184,7 +184,7 @@ enum PatternsCommand {
 /// Regex dialect for `patterns export`.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
-    /// Rust regex syntax (ripgrep accepts it).
+    /// Rust regex syntax, group names dropped so that `rg -f` accepts the whole file.
     Rust,
     /// POSIX ERE: named groups and inline flags removed (use grep -E -i).
     Ere,

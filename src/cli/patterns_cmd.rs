@@ -217,6 +217,35 @@ fn bracket(c: &[char], start: usize, out: &mut String) -> usize {
     i
 }
 
+/// `(?P<name>…)` and `(?<name>…)` become `(?:…)`: `rg -f` joins every line into one regex,
+/// where two rules naming a group alike (`image`, `path`) would be a syntax error.
+fn unnamed(re: &str) -> String {
+    let mut out = String::with_capacity(re.len());
+    let mut rest = re;
+    while let Some(at) = rest.find("(?") {
+        let escaped = rest[..at].chars().rev().take_while(|&c| c == '\\').count() % 2 == 1;
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let name_start = after.strip_prefix("P<").or_else(|| {
+            after
+                .strip_prefix('<')
+                .filter(|a| !a.starts_with(['=', '!']))
+        });
+        match name_start.and_then(|n| n.find('>').map(|e| (n, e))) {
+            Some((n, end)) if !escaped => {
+                out.push_str("(?:");
+                rest = &n[end + 1..];
+            }
+            _ => {
+                out.push_str("(?");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 pub fn export(dialect: Dialect, packs: &PackArgs) -> anyhow::Result<i32> {
     let engine = engine(packs)?;
     let set = engine.patterns();
@@ -224,7 +253,7 @@ pub fn export(dialect: Dialect, packs: &PackArgs) -> anyhow::Result<i32> {
     for i in 0..set.len() {
         let re = &set.rule(i).regex;
         match dialect {
-            Dialect::Rust => s.push_str(re),
+            Dialect::Rust => s.push_str(&unnamed(re)),
             Dialect::Ere => s.push_str(&to_ere(re)),
         }
         s.push('\n');
@@ -235,7 +264,21 @@ pub fn export(dialect: Dialect, packs: &PackArgs) -> anyhow::Result<i32> {
 
 #[cfg(test)]
 mod tests {
-    use super::to_ere;
+    use super::{to_ere, unnamed};
+
+    #[test]
+    fn rust_dialect_exports_work_joined_as_rg_joins_them() {
+        assert_eq!(
+            unnamed(r#"pull "(?P<image>[^"]+)" (?<n>\d+) \(?P<x> (?:a)"#),
+            r#"pull "(?:[^"]+)" (?:\d+) \(?P<x> (?:a)"#
+        );
+        let set = podmortem::PatternSet::embedded();
+        let joined: Vec<String> = (0..set.len())
+            .map(|i| unnamed(&set.rule(i).regex))
+            .collect();
+        regex::Regex::new(&joined.join("|"))
+            .expect("every rule in one alternation, as rg -f builds it");
+    }
 
     #[test]
     fn ere_translation() {
