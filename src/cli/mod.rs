@@ -47,6 +47,18 @@ least one diagnosis at or above --min-confidence is printed.")]
     /// Inspect, test and export pattern packs.
     #[command(subcommand)]
     Patterns(PatternsCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = "\
+Examples:
+  source <(podmortem completions bash)
+  podmortem completions zsh > \"${fpath[1]}/_podmortem\"
+  podmortem completions fish > ~/.config/fish/completions/podmortem.fish")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `podmortem man | man -l -`.
+    Man,
     /// Follow a live cluster: diagnose containers as they start backing off.
     #[cfg(feature = "live")]
     #[command(after_help = "\
@@ -246,6 +258,21 @@ pub fn main() -> i32 {
         },
         #[cfg(feature = "live")]
         Command::Watch(args) => watch::run(args),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "podmortem", &mut out);
+            emit(&String::from_utf8_lossy(&out))
+                .map(|_| 0)
+                .map_err(Into::into)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(anyhow::Error::from)
+                .and_then(|_| emit(&String::from_utf8_lossy(&out)).map_err(Into::into))
+                .map(|_| 0)
+        }
     };
     match result {
         Ok(code) => code,
