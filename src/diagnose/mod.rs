@@ -322,7 +322,13 @@ impl Engine {
             .par_iter()
             .filter_map(|i| {
                 let signals = self.signals(i);
-                triage::in_trouble(i, &signals).then(|| self.diagnose_signals(i, signals))
+                if !triage::in_trouble(i, &signals) {
+                    return None;
+                }
+                let d = self.diagnose_signals(i, signals);
+                // In trouble only by a signature in its log or events, yet no cause named: the
+                // signature was not decisive after all (a healthy log with one odd line).
+                (d.cause != Cause::Unknown || is_failing(i)).then_some(d)
             })
             .collect();
         out.sort_by(|a, b| {
