@@ -328,7 +328,8 @@ impl Engine {
                 let d = self.diagnose_signals(i, signals);
                 // In trouble only by a signature in its log or events, yet no cause named: the
                 // signature was not decisive after all (a healthy log with one odd line).
-                (d.cause != Cause::Unknown || is_failing(i)).then_some(d)
+                // A recognised condition outside the taxonomy (`detail`) is still worth saying.
+                (d.cause != Cause::Unknown || d.detail.is_some() || is_failing(i)).then_some(d)
             })
             .collect();
         out.sort_by(|a, b| {

@@ -301,6 +301,8 @@ fn has_status_anchor(text: &str) -> bool {
             Some(Key::LastState | Key::ExitCode | Key::RestartCount) => true,
             Some(Key::State) => v.is_empty() || matches!(v, "Waiting" | "Running" | "Terminated"),
             Some(Key::Terminated | Key::Waiting) => v.is_empty(),
+            // A pod-level excerpt: `Status: Failed` / `Reason: Evicted`.
+            Some(Key::Reason) => v == "Evicted",
             _ => false,
         })
     })
