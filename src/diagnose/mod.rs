@@ -347,6 +347,7 @@ impl Engine {
     }
 
     /// Whether the incident deserves a diagnosis (see `triage`): what `diagnose_all` keeps.
+    #[cfg_attr(not(feature = "train"), allow(dead_code))]
     pub(crate) fn in_trouble(&self, incident: &Incident) -> bool {
         triage::in_trouble(incident, &self.signals(incident))
     }
