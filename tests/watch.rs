@@ -1148,3 +1148,45 @@ async fn node_mode_asks_the_api_only_for_containers_without_files() {
         "{notices:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_node_mode_takes_the_node_from_node_name_and_spans_namespaces() {
+    let f = fixture().await;
+    let logs = TempDir::new().unwrap();
+    f.srv.set_pod(on_node(
+        pod_json("jobs", "queue", [Ctr::new("worker").crash_loop("40s")]),
+        "node-a",
+    ));
+    write_kubelet_log(
+        logs.path(),
+        "jobs",
+        "queue",
+        "worker",
+        "1.log",
+        &cri(&["listen tcp :8080: bind: address already in use"]),
+    );
+    f.srv.set_pod(on_node(image_pod("shop", "web"), "node-b"));
+    // `--node` alone, as a DaemonSet passes it with NODE_NAME from the downward API; the
+    // kubeconfig's namespace ("default") does not narrow a node's pods.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_podmortem"))
+        .args(["watch", "--once", "-o", "json", "--node", "--log-root"])
+        .arg(logs.path())
+        .arg("--kubeconfig")
+        .arg(&f.kubeconfig)
+        .env("NODE_NAME", "node-a")
+        .env_remove("KUBECONFIG")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert_eq!(lines[0]["pod"], "queue");
+    assert_eq!(lines[0]["cause"], "port_in_use");
+    assert_eq!(log_requests(&f.srv), Vec::<String>::new());
+}

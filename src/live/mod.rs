@@ -19,6 +19,11 @@
 //! printed when it is news for the container: the first one, a new cause, or a new restart
 //! whose top evidence differs.
 //!
+//! **Node-local mode** ([`WatchOptions::node`], `watch --node`): the pods watch carries the field
+//! selector `spec.nodeName=<node>`, events about other nodes' pods are not kept, and logs are
+//! read from the kubelet's files under [`WatchOptions::log_root`] (see [`LogRoot`]); the API is
+//! asked only for a container without files there. `podmortem_log_source_total` counts both.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), podmortem::live::WatchError> {
 //! use podmortem::live::{connect, ClientOptions, MemorySink, WatchOptions, Watcher};
@@ -323,11 +328,14 @@ impl Watcher {
             .await
             .map_err(|e| classify(e, self.access("list", "events"), &self.url))?;
         let mut st = Tracker::default();
-        for e in &events {
-            st.apply_event(e);
-        }
         for p in &pods {
             st.apply_pod(p);
+        }
+        if self.opts.node.is_some() {
+            st.keep_events_of_known_pods();
+        }
+        for e in &events {
+            st.apply_event(e);
         }
         let mut run = RunState::default();
         let engine = self.engine().await;
@@ -407,6 +415,9 @@ impl Watcher {
                             self.metrics.pod_deleted(&ns, &pod);
                         }
                         pods_listed = true;
+                        if self.opts.node.is_some() {
+                            st.keep_events_of_known_pods();
+                        }
                     }
                     watcher::Event::Delete(p) => {
                         let (ns, pod) = st.delete_pod(&p);
