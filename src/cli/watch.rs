@@ -240,7 +240,7 @@ async fn watch(args: WatchArgs) -> Result<(), Failure> {
         None => "all namespaces".to_string(),
     };
     if let Some(n) = &node {
-        scope.push_str(&format!(" on node \"{n}\""));
+        scope.push_str(&format!(" (node \"{n}\")"));
     }
     if args.once {
         // Ctrl-C during a one-shot run also exits cleanly.
