@@ -158,16 +158,25 @@ const DEFAULT_LOG_ROOT: &str = "/var/log/pods";
 /// `--node NAME`, or `--node` alone with the name from `$NODE_NAME` (what a DaemonSet sets
 /// from the downward API).
 fn node_name(arg: Option<&str>) -> Result<Option<String>, Failure> {
-    match arg {
-        None => Ok(None),
+    let name = match arg {
+        None => return Ok(None),
         Some("") => match std::env::var("NODE_NAME") {
-            Ok(n) if !n.trim().is_empty() => Ok(Some(n.trim().to_string())),
-            _ => Err(Failure::Usage(anyhow::anyhow!(
-                "--node: no NAME given and $NODE_NAME is not set"
-            ))),
+            Ok(n) if !n.trim().is_empty() => n.trim().to_string(),
+            _ => {
+                return Err(Failure::Usage(anyhow::anyhow!(
+                    "--node: no NAME given and $NODE_NAME is not set"
+                )))
+            }
         },
-        Some(n) => Ok(Some(n.to_string())),
+        Some(n) => n.to_string(),
+    };
+    // It goes into a field selector: a `,` or `=` would change what is selected.
+    if name.contains([',', '=', '!']) || name.contains(char::is_whitespace) {
+        return Err(Failure::Usage(anyhow::anyhow!(
+            "--node: {name:?} is not a node name"
+        )));
     }
+    Ok(Some(name))
 }
 
 async fn watch(args: WatchArgs) -> Result<(), Failure> {
