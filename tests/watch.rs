@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use fake_apiserver::*;
 use podmortem::live::{
-    connect, ClientOptions, Connection, MemorySink, Metrics, WatchError, WatchOptions, Watcher,
+    connect, ClientOptions, Connection, LogSource, MemorySink, Metrics, WatchError, WatchOptions,
+    Watcher,
 };
 use podmortem::Cause;
 use serde_json::Value;
@@ -925,4 +926,267 @@ async fn emitted_events_and_printed_diagnoses_carry_no_secrets() {
         !msg.contains(secret) && msg.contains("postgres://app:****@db.shop.svc:5432/shop"),
         "{msg}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node-local mode (`watch --node NAME --log-root DIR`).
+
+/// The pod, scheduled on `node`.
+fn on_node(mut pod: Value, node: &str) -> Value {
+    pod["spec"]["nodeName"] = Value::from(node);
+    pod
+}
+
+/// Lines in the CRI format the kubelet writes.
+fn cri(lines: &[&str]) -> String {
+    lines
+        .iter()
+        .map(|l| format!("2026-12-02T18:00:00.000000000Z stderr F {l}\n"))
+        .collect()
+}
+
+/// `root/<ns>_<pod>_<uid>/<container>/<file>` as the kubelet lays it out, gzipped for `.gz`.
+fn write_kubelet_log(root: &std::path::Path, ns: &str, pod: &str, c: &str, file: &str, text: &str) {
+    use std::io::Write;
+    let dir = root
+        .join(format!("{ns}_{pod}_{}", uid_for(ns, pod)))
+        .join(c);
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = std::fs::File::create(dir.join(file)).unwrap();
+    if file.ends_with(".gz") {
+        let mut gz = flate2::write::GzEncoder::new(f, flate2::Compression::default());
+        gz.write_all(text.as_bytes()).unwrap();
+        gz.finish().unwrap();
+    } else {
+        std::io::BufWriter::new(f)
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+}
+
+fn node_opts(node: &str, log_root: &std::path::Path) -> WatchOptions {
+    WatchOptions {
+        namespace: None,
+        node: Some(node.into()),
+        log_root: Some(log_root.to_path_buf()),
+        ..WatchOptions::default()
+    }
+}
+
+fn log_requests(srv: &FakeApiServer) -> Vec<String> {
+    srv.requests()
+        .into_iter()
+        .map(|r| r.uri)
+        .filter(|u| u.contains("/log"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_mode_diagnoses_its_own_pods_from_the_kubelet_files() {
+    let f = fixture().await;
+    let logs = TempDir::new().unwrap();
+    // node-a, "api": crashed 40 s ago and running again; the cause is only in the previous
+    // instance's file (0.log), the current one (1.log) looks fine.
+    let mut api = pod_json(
+        "shop",
+        "api",
+        [Ctr::new("app").last_terminated("Error", 1).restarts(1)],
+    );
+    api["status"]["containerStatuses"][0]["state"]["running"]["startedAt"] =
+        Value::from(rfc3339(now() - 35));
+    f.srv.set_pod(on_node(api, "node-a"));
+    write_kubelet_log(
+        logs.path(),
+        "shop",
+        "api",
+        "app",
+        "0.log",
+        &cri(&[
+            "starting api",
+            "loading catalogue into memory",
+            "java.lang.OutOfMemoryError: Java heap space",
+        ]),
+    );
+    write_kubelet_log(
+        logs.path(),
+        "shop",
+        "api",
+        "app",
+        "1.log",
+        &cri(&["starting api", "listening on :8080"]),
+    );
+    // node-a, "queue": backing off; the dead instance's log was rotated and compressed.
+    f.srv.set_pod(on_node(
+        pod_json(
+            "jobs",
+            "queue",
+            [Ctr::new("worker").crash_loop("40s").restarts(2)],
+        ),
+        "node-a",
+    ));
+    write_kubelet_log(
+        logs.path(),
+        "jobs",
+        "queue",
+        "worker",
+        "2.log.20261202-180000.gz",
+        &cri(&[
+            "worker starting",
+            "listen tcp :8080: bind: address already in use",
+        ]),
+    );
+    write_kubelet_log(logs.path(), "jobs", "queue", "worker", "2.log", "");
+    f.srv
+        .set_pod(on_node(healthy_pod("shop", "healthy"), "node-a"));
+    // node-b: failing too, with a log in the API: not this agent's business.
+    f.srv.set_log("shop", "web", "app", true, OOM_LOG);
+    f.srv.set_pod(on_node(oom_pod("shop", "web", 2), "node-b"));
+
+    let metrics = Metrics::new();
+    let run = Running::start_with(
+        Watcher::new(&f.conn, node_opts("node-a", logs.path())).with_metrics(metrics.clone()),
+    )
+    .await;
+    assert!(
+        run.sink.wait_for(2, WAIT).await,
+        "{:?} {:?}",
+        ids(&run.sink),
+        run.sink.notices()
+    );
+    // Live: a change on node-b stays unseen; the marker on node-a (which follows it) is seen.
+    f.srv
+        .set_pod(on_node(image_pod("default", "web-2"), "node-b"));
+    f.srv
+        .set_pod(on_node(image_pod("default", "marker"), "node-a"));
+    assert!(run.sink.wait_for(3, WAIT).await, "{:?}", ids(&run.sink));
+    let sink = run.stop().await;
+    let mut got = ids(&sink);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("api".into(), "app".into(), Cause::OomKilled),
+            ("marker".into(), "app".into(), Cause::ImagePullError),
+            ("queue".into(), "worker".into(), Cause::PortInUse),
+        ]
+    );
+    let api = sink
+        .diagnoses()
+        .into_iter()
+        .find(|d| d.pod == "api")
+        .unwrap();
+    assert!(
+        api.evidence
+            .iter()
+            .any(|e| e.source.contains("/app/0.log") && e.text.contains("OutOfMemoryError")),
+        "{:?}",
+        api.evidence
+    );
+    assert_eq!(
+        log_requests(&f.srv),
+        Vec::<String>::new(),
+        "no pods/log request"
+    );
+    let pod_requests: Vec<String> = f
+        .srv
+        .requests()
+        .into_iter()
+        .map(|r| r.uri)
+        .filter(|u| u.starts_with("/api/v1/pods"))
+        .collect();
+    assert!(!pod_requests.is_empty());
+    for u in &pod_requests {
+        assert!(u.contains("fieldSelector=spec.nodeName%3Dnode-a"), "{u}");
+    }
+    assert_eq!(metrics.log_source_total(LogSource::File), 2);
+    assert_eq!(metrics.log_source_total(LogSource::Api), 0);
+    assert!(sink.notices().is_empty(), "{:?}", sink.notices());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_mode_asks_the_api_only_for_containers_without_files() {
+    let f = fixture().await;
+    let logs = TempDir::new().unwrap();
+    f.srv.set_log("shop", "api", "app", true, OOM_LOG);
+    f.srv.set_pod(on_node(oom_pod("shop", "api", 2), "node-a"));
+    let metrics = Metrics::new();
+    let mut sink = MemorySink::new();
+    Watcher::new(&f.conn, node_opts("node-a", logs.path()))
+        .with_metrics(metrics.clone())
+        .once(&mut sink)
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&sink),
+        vec![("api".into(), "app".into(), Cause::OomKilled)]
+    );
+    let d = &sink.diagnoses()[0];
+    assert!(
+        d.evidence
+            .iter()
+            .any(|e| e.text.contains("OutOfMemoryError")),
+        "{:?}",
+        d.evidence
+    );
+    let logs_asked = log_requests(&f.srv);
+    assert_eq!(logs_asked.len(), 1, "{logs_asked:?}");
+    assert!(logs_asked[0].contains("/namespaces/shop/pods/api/log"));
+    assert_eq!(metrics.log_source_total(LogSource::File), 0);
+    assert_eq!(metrics.log_source_total(LogSource::Api), 1);
+
+    // A log root that does not exist is said once; the API serves the logs.
+    let mut sink = MemorySink::new();
+    Watcher::new(&f.conn, node_opts("node-a", &logs.path().join("missing")))
+        .once(&mut sink)
+        .await
+        .unwrap();
+    assert_eq!(sink.len(), 1);
+    let notices = sink.notices();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0].starts_with("--log-root ") && notices[0].contains("missing"),
+        "{notices:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_node_mode_takes_the_node_from_node_name_and_spans_namespaces() {
+    let f = fixture().await;
+    let logs = TempDir::new().unwrap();
+    f.srv.set_pod(on_node(
+        pod_json("jobs", "queue", [Ctr::new("worker").crash_loop("40s")]),
+        "node-a",
+    ));
+    write_kubelet_log(
+        logs.path(),
+        "jobs",
+        "queue",
+        "worker",
+        "1.log",
+        &cri(&["listen tcp :8080: bind: address already in use"]),
+    );
+    f.srv.set_pod(on_node(image_pod("shop", "web"), "node-b"));
+    // `--node` alone, as a DaemonSet passes it with NODE_NAME from the downward API; the
+    // kubeconfig's namespace ("default") does not narrow a node's pods.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_podmortem"))
+        .args(["watch", "--once", "-o", "json", "--node", "--log-root"])
+        .arg(logs.path())
+        .arg("--kubeconfig")
+        .arg(&f.kubeconfig)
+        .env("NODE_NAME", "node-a")
+        .env_remove("KUBECONFIG")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert_eq!(lines[0]["pod"], "queue");
+    assert_eq!(lines[0]["cause"], "port_in_use");
+    assert_eq!(log_requests(&f.srv), Vec::<String>::new());
 }

@@ -42,6 +42,14 @@ pub struct WatchArgs {
     /// Watch all namespaces.
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
+    /// Node-local mode: only the pods on node NAME (default: $NODE_NAME), in all namespaces
+    /// unless -n is given, with their logs read from the kubelet's files under --log-root
+    /// (through the API only for a container that has none there).
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
+    pub node: Option<String>,
+    /// With --node: the directory the kubelet writes pod logs to.
+    #[arg(long, value_name = "DIR", requires = "node")]
+    pub log_root: Option<PathBuf>,
     /// Only pods matching this label selector (e.g. `app=api,tier!=cache`).
     #[arg(short = 'l', long, value_name = "SELECTOR")]
     pub selector: Option<String>,
@@ -147,13 +155,42 @@ impl From<WatchError> for Failure {
     }
 }
 
+/// The kubelet's pod log directory, read by `--node` unless `--log-root` says otherwise.
+const DEFAULT_LOG_ROOT: &str = "/var/log/pods";
+
+/// `--node NAME`, or `--node` alone with the name from `$NODE_NAME` (what a DaemonSet sets
+/// from the downward API).
+fn node_name(arg: Option<&str>) -> Result<Option<String>, Failure> {
+    let name = match arg {
+        None => return Ok(None),
+        Some("") => match std::env::var("NODE_NAME") {
+            Ok(n) if !n.trim().is_empty() => n.trim().to_string(),
+            _ => {
+                return Err(Failure::Usage(anyhow::anyhow!(
+                    "--node: no NAME given and $NODE_NAME is not set"
+                )))
+            }
+        },
+        Some(n) => n.to_string(),
+    };
+    // It goes into a field selector: a `,` or `=` would change what is selected.
+    if name.contains([',', '=', '!']) || name.contains(char::is_whitespace) {
+        return Err(Failure::Usage(anyhow::anyhow!(
+            "--node: {name:?} is not a node name"
+        )));
+    }
+    Ok(Some(name))
+}
+
 async fn watch(args: WatchArgs) -> Result<(), Failure> {
+    let node = node_name(args.node.as_deref())?;
     let conn = connect(&ClientOptions {
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
     })
     .await?;
-    let namespace = if args.all_namespaces {
+    // A node's pods span every namespace: -n narrows it, the context's namespace does not.
+    let namespace = if args.all_namespaces || (node.is_some() && args.namespace.is_none()) {
         None
     } else {
         Some(
@@ -167,6 +204,12 @@ async fn watch(args: WatchArgs) -> Result<(), Failure> {
         selector: args.selector.clone(),
         tail_lines: args.tail_lines,
         emit_events: args.emit_events,
+        node: node.clone(),
+        log_root: node.as_ref().map(|_| {
+            args.log_root
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_LOG_ROOT))
+        }),
     };
     // Compile the pattern packs while the cluster is checked: start-up errors come back
     // without waiting for it, and the happy path overlaps the two.
@@ -203,10 +246,13 @@ async fn watch(args: WatchArgs) -> Result<(), Failure> {
         color: use_color(args.color),
         verbose: args.verbose,
     });
-    let scope = match &namespace {
+    let mut scope = match &namespace {
         Some(ns) => format!("namespace \"{ns}\""),
         None => "all namespaces".to_string(),
     };
+    if let Some(n) = &node {
+        scope.push_str(&format!(" (node \"{n}\")"));
+    }
     if args.once {
         // Ctrl-C during a one-shot run also exits cleanly.
         tokio::select! {

@@ -741,6 +741,9 @@ pub struct ApiLog {
     pub previous: bool,
     /// The log text.
     pub text: String,
+    /// Where the text was read, shown as its evidence source (e.g. the kubelet's file under
+    /// `/var/log/pods`); `None` names it `api:<namespace>/<pod>/<container>`.
+    pub source: Option<String>,
 }
 
 /// Assemble incidents from Kubernetes objects already in memory — Pods and Events (core/v1 or
@@ -753,13 +756,11 @@ pub fn assemble(set: &PatternSet, objects: &[serde_json::Value], logs: &[ApiLog]
         objects::collect(o, "api", &mut arts);
     }
     for l in logs {
-        let source = format!(
-            "api:{}/{}/{}{}",
-            l.namespace,
-            l.pod,
-            l.container,
-            if l.previous { " (previous)" } else { "" }
-        );
+        let previous = if l.previous { " (previous)" } else { "" };
+        let source = match &l.source {
+            Some(s) => format!("{s}{previous}"),
+            None => format!("api:{}/{}/{}{previous}", l.namespace, l.pod, l.container),
+        };
         let mut scanner = LogScanner::new(set, source, None).previous(l.previous);
         scanner.feed(l.text.as_bytes());
         arts.push(Artifact::Log(LogItem {

@@ -1,5 +1,6 @@
-//! The `--metrics` Prometheus endpoint: a counter of diagnoses, a gauge of active incidents and
-//! a counter of watch errors, served as text exposition format over plain HTTP.
+//! The `--metrics` Prometheus endpoint: a counter of diagnoses, a gauge of active incidents, a
+//! counter of watch errors and one of container logs read by source, served as text exposition
+//! format over plain HTTP, with `/healthz` for Kubernetes probes.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -23,6 +24,34 @@ struct Inner {
     /// Container → (namespace, cause, running-and-ready since).
     incidents: HashMap<ContainerKey, (String, Cause, Option<SystemTime>)>,
     watch_errors: u64,
+    /// Container logs read from the kubelet's files / through `pods/log`.
+    log_sources: [u64; 2],
+}
+
+/// Where a container log was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogSource {
+    /// The kubelet's files under `--log-root` (`watch --node`).
+    File,
+    /// A `pods/log` request to the API server.
+    Api,
+}
+
+impl LogSource {
+    /// The `source` label value.
+    pub fn id(self) -> &'static str {
+        match self {
+            LogSource::File => "file",
+            LogSource::Api => "api",
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            LogSource::File => 0,
+            LogSource::Api => 1,
+        }
+    }
 }
 
 /// Live-mode counters, shared between the watch loop and the HTTP endpoint.
@@ -81,6 +110,16 @@ impl Metrics {
     /// A watch or request failed and is being retried.
     pub(crate) fn watch_error(&self) {
         self.lock().watch_errors += 1;
+    }
+
+    /// A container log was read (or, for the API, requested) from `source`.
+    pub(crate) fn log_read(&self, source: LogSource) {
+        self.lock().log_sources[source.index()] += 1;
+    }
+
+    /// `podmortem_log_source_total{source}`.
+    pub fn log_source_total(&self, source: LogSource) -> u64 {
+        self.lock().log_sources[source.index()]
     }
 
     /// `podmortem_diagnoses_total{namespace, cause}`.
@@ -145,6 +184,16 @@ impl Metrics {
         s.push_str("# HELP podmortem_watch_errors_total Failed watch or API requests (retried with back-off).\n");
         s.push_str("# TYPE podmortem_watch_errors_total counter\n");
         let _ = writeln!(s, "podmortem_watch_errors_total {}", m.watch_errors);
+        s.push_str("# HELP podmortem_log_source_total Container logs read, by source (file: the kubelet's files under --log-root; api: pods/log requests).\n");
+        s.push_str("# TYPE podmortem_log_source_total counter\n");
+        for source in [LogSource::File, LogSource::Api] {
+            let _ = writeln!(
+                s,
+                "podmortem_log_source_total{{source=\"{}\"}} {}",
+                source.id(),
+                m.log_sources[source.index()]
+            );
+        }
         s
     }
 }
@@ -155,7 +204,8 @@ fn escape(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// Serve `GET /metrics` on `listener` until the task is dropped. Any other path gets 404.
+/// Serve `GET /metrics` on `listener` until the task is dropped, and `GET /healthz` (200 `ok`
+/// while the process serves: what liveness and readiness probes ask). Any other path gets 404.
 ///
 /// A hand-written HTTP/1.0 responder: one request per connection is all Prometheus needs, and
 /// it keeps an HTTP server framework out of the dependency tree.
@@ -191,6 +241,9 @@ pub async fn serve_metrics(listener: TcpListener, metrics: Arc<Metrics>) {
                     "text/plain; version=0.0.4; charset=utf-8",
                     metrics.render(),
                 ),
+                ("GET" | "HEAD", "/healthz") => {
+                    ("200 OK", "text/plain; charset=utf-8", "ok\n".to_string())
+                }
                 ("GET" | "HEAD", "/") => (
                     "200 OK",
                     "text/plain; charset=utf-8",
@@ -238,11 +291,41 @@ mod tests {
             "podmortem_incidents_active{namespace=\"shop\",cause=\"image_pull_error\"} 0"
         ));
         assert!(text.contains("podmortem_watch_errors_total 1"));
+        assert!(text.contains("podmortem_log_source_total{source=\"file\"} 0"));
+        m.log_read(LogSource::Api);
+        assert!(m
+            .render()
+            .contains("podmortem_log_source_total{source=\"api\"} 1"));
         m.health("shop", "api-1", "app", true);
         assert_eq!(
             m.incidents_active().values().sum::<u64>(),
             1,
             "recovery takes 10 minutes"
         );
+    }
+
+    /// One request on a fresh connection; the whole response.
+    async fn get(addr: std::net::SocketAddr, path: &str) -> String {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.unwrap();
+        out
+    }
+
+    #[tokio::test]
+    async fn serves_healthz_metrics_and_404() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(serve_metrics(listener, Metrics::new()));
+        let health = get(addr, "/healthz").await;
+        assert!(health.starts_with("HTTP/1.1 200 OK"), "{health}");
+        assert!(health.ends_with("\r\n\r\nok\n"), "{health}");
+        let metrics = get(addr, "/metrics").await;
+        assert!(metrics.contains("podmortem_log_source_total"), "{metrics}");
+        assert!(get(addr, "/nope").await.starts_with("HTTP/1.1 404"));
+        server.abort();
     }
 }

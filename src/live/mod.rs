@@ -19,6 +19,11 @@
 //! printed when it is news for the container: the first one, a new cause, or a new restart
 //! whose top evidence differs.
 //!
+//! **Node-local mode** ([`WatchOptions::node`], `watch --node`): the pods watch carries the field
+//! selector `spec.nodeName=<node>`, events about other nodes' pods are not kept, and logs are
+//! read from the kubelet's files under [`WatchOptions::log_root`] (see [`LogRoot`]); the API is
+//! asked only for a container without files there. `podmortem_log_source_total` counts both.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), podmortem::live::WatchError> {
 //! use podmortem::live::{connect, ClientOptions, MemorySink, WatchOptions, Watcher};
@@ -32,12 +37,14 @@
 
 mod client;
 mod error;
+mod logfiles;
 mod metrics;
 mod sink;
 mod state;
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,7 +56,8 @@ use kube::{Api, Client};
 
 pub use client::{connect, ClientOptions, Connection};
 pub use error::WatchError;
-pub use metrics::{serve_metrics, Metrics, RECOVERY};
+pub use logfiles::{FileError, LogRoot};
+pub use metrics::{serve_metrics, LogSource, Metrics, RECOVERY};
 pub use sink::{render_line, MemorySink, OutputFormat, Sink, WriterSink};
 
 use crate::diagnose::{is_failing, Diagnosis};
@@ -79,6 +87,11 @@ pub struct WatchOptions {
     pub tail_lines: i64,
     /// Write a Warning Event `PodmortemDiagnosis` on the pod for each printed diagnosis.
     pub emit_events: bool,
+    /// Node-local mode (`--node`): only the pods scheduled on this node.
+    pub node: Option<String>,
+    /// Read container logs from the kubelet's files here (`--log-root`, e.g. `/var/log/pods`)
+    /// and ask the API only for containers that have none.
+    pub log_root: Option<PathBuf>,
 }
 
 impl Default for WatchOptions {
@@ -88,6 +101,8 @@ impl Default for WatchOptions {
             selector: None,
             tail_lines: 200,
             emit_events: false,
+            node: None,
+            log_root: None,
         }
     }
 }
@@ -109,6 +124,8 @@ pub struct Watcher {
     /// None: the process-wide built-in engine ([`default_engine`]).
     engine: Option<Arc<Engine>>,
     metrics: Arc<Metrics>,
+    /// `opts.log_root` resolved; the error is reported once the run has a sink.
+    log_root: Option<Result<LogRoot, FileError>>,
 }
 
 /// The built-in engine, compiled once per process: compiling the pattern packs is the
@@ -152,9 +169,10 @@ impl Watcher {
         Watcher {
             client: conn.client.clone(),
             url: conn.url.clone(),
-            opts,
             engine: None,
             metrics: Metrics::new(),
+            log_root: opts.log_root.as_deref().map(LogRoot::open),
+            opts,
         }
     }
 
@@ -209,11 +227,32 @@ impl Watcher {
         }
     }
 
+    /// `spec.nodeName=NAME` in node-local mode: the API server filters, so this agent never
+    /// receives (or keeps) the rest of the cluster's pods.
+    fn node_selector(&self) -> Option<String> {
+        self.opts
+            .node
+            .as_ref()
+            .map(|n| format!("spec.nodeName={n}"))
+    }
+
     fn pod_list_params(&self) -> ListParams {
-        let lp = ListParams::default();
-        match &self.opts.selector {
-            Some(s) => lp.labels(s),
-            None => lp,
+        let mut lp = ListParams::default();
+        if let Some(s) = &self.opts.selector {
+            lp = lp.labels(s);
+        }
+        if let Some(f) = self.node_selector() {
+            lp = lp.fields(&f);
+        }
+        lp
+    }
+
+    /// Says once, at start, that `--log-root` cannot be used, and why.
+    fn check_log_root(&self, sink: &mut dyn Sink) {
+        if let Some(Err(e)) = &self.log_root {
+            sink.notice(&format!(
+                "--log-root {e}; reading container logs through the API"
+            ));
         }
     }
 
@@ -259,6 +298,9 @@ impl Watcher {
         if let Some(s) = &self.opts.selector {
             wp = wp.labels(s);
         }
+        if let Some(f) = self.node_selector() {
+            wp = wp.fields(&f);
+        }
         drop(
             pods.watch_metadata(&wp, &rv(&list.metadata.resource_version))
                 .await
@@ -286,14 +328,18 @@ impl Watcher {
             .await
             .map_err(|e| classify(e, self.access("list", "events"), &self.url))?;
         let mut st = Tracker::default();
-        for e in &events {
-            st.apply_event(e);
-        }
         for p in &pods {
             st.apply_pod(p);
         }
+        if self.opts.node.is_some() {
+            st.keep_events_of_known_pods();
+        }
+        for e in &events {
+            st.apply_event(e);
+        }
         let mut run = RunState::default();
         let engine = self.engine().await;
+        self.check_log_root(sink);
         sink.ready(st.pods.len());
         let jobs = st.sweep();
         self.diagnose_and_publish(&engine, &mut st, &mut run, jobs, sink)
@@ -312,9 +358,13 @@ impl Watcher {
     {
         self.preflight(true).await?;
         let engine = self.engine().await;
+        self.check_log_root(sink);
         let mut pod_cfg = watcher::Config::default();
         if let Some(s) = &self.opts.selector {
             pod_cfg = pod_cfg.labels(s);
+        }
+        if let Some(f) = self.node_selector() {
+            pod_cfg = pod_cfg.fields(&f);
         }
         let ev_cfg = watcher::Config::default().fields("involvedObject.kind=Pod");
         let pods = watcher(self.api::<Pod>(), pod_cfg)
@@ -365,6 +415,9 @@ impl Watcher {
                             self.metrics.pod_deleted(&ns, &pod);
                         }
                         pods_listed = true;
+                        if self.opts.node.is_some() {
+                            st.keep_events_of_known_pods();
+                        }
                     }
                     watcher::Event::Delete(p) => {
                         let (ns, pod) = st.delete_pod(&p);
@@ -486,7 +539,15 @@ impl Watcher {
                 let cached = ce.logs.as_ref().is_some_and(|(k, _)| *k == log_key);
                 if !cached {
                     if let Some(previous) = log_plan(inc) {
-                        fetches.push((key.clone(), c.clone(), previous, log_key));
+                        fetches.push(LogRequest {
+                            key: key.clone(),
+                            container: c.clone(),
+                            uid: entry.uid.clone(),
+                            restarts: u32::try_from(ce.fp.restarts).unwrap_or(0),
+                            waiting: ce.fp.waiting.is_some(),
+                            previous,
+                            log_key,
+                        });
                     }
                 }
                 containers.push(c);
@@ -501,9 +562,9 @@ impl Watcher {
         }
         // Fetch logs concurrently: at start-up there may be many failing containers.
         let fetched: Vec<_> = futures::stream::iter(fetches)
-            .map(|(key, c, previous, log_key)| async move {
-                let r = self.fetch_log(&key, &c, previous).await;
-                (key, c, log_key, r)
+            .map(|req| async move {
+                let r = self.fetch_log(&req).await;
+                (req.key, req.container, req.log_key, r)
             })
             .buffer_unordered(LOG_CONCURRENCY)
             .collect()
@@ -562,9 +623,61 @@ impl Watcher {
         Ok(())
     }
 
-    /// The container's log: the previous instance's when it crashed before (a 400 means
-    /// there is none: fall back to the current one), else the current one.
-    async fn fetch_log(
+    /// The container's log: from the kubelet's files when `--log-root` has them, else from
+    /// the API.
+    async fn fetch_log(&self, req: &LogRequest) -> Result<Option<ApiLog>, LogError> {
+        if let Some(Ok(root)) = &self.log_root {
+            let (root, req2, tail) = (root.clone(), req.clone(), self.opts.tail_lines);
+            let root_path = root.path().to_path_buf();
+            let read = tokio::task::spawn_blocking(move || {
+                let want = logfiles::Wanted {
+                    namespace: &req2.key.0,
+                    pod: &req2.key.1,
+                    uid: &req2.uid,
+                    container: &req2.container,
+                    restarts: req2.restarts,
+                    waiting: req2.waiting,
+                    previous: req2.previous,
+                };
+                root.read(
+                    &want,
+                    usize::try_from(tail).unwrap_or(usize::MAX),
+                    MAX_LOG_BYTES,
+                )
+            })
+            .await
+            .unwrap_or_else(|e| {
+                Err(FileError {
+                    path: root_path,
+                    reason: format!("the log reader failed: {e}"),
+                })
+            });
+            match read {
+                Ok(Some(f)) => {
+                    self.metrics.log_read(LogSource::File);
+                    return Ok((!f.text.is_empty()).then(|| ApiLog {
+                        namespace: req.key.0.clone(),
+                        pod: req.key.1.clone(),
+                        container: req.container.clone(),
+                        previous: f.previous,
+                        text: f.text,
+                        source: Some(f.path.display().to_string()),
+                    }));
+                }
+                // No files for this container (yet, or not on this node): the API.
+                Ok(None) => {}
+                Err(e) => return Err(LogError::File(e)),
+            }
+        }
+        self.metrics.log_read(LogSource::Api);
+        self.fetch_api_log(&req.key, &req.container, req.previous)
+            .await
+            .map_err(LogError::Api)
+    }
+
+    /// The container's log through `pods/log`: the previous instance's when it crashed before
+    /// (a 400 means there is none: fall back to the current one), else the current one.
+    async fn fetch_api_log(
         &self,
         key: &PodKey,
         container: &str,
@@ -591,6 +704,7 @@ impl Watcher {
                         container: container.to_string(),
                         previous: prev,
                         text,
+                        source: None,
                     }));
                 }
                 // "previous terminated container … not found", "… is waiting to start": normal.
@@ -609,12 +723,19 @@ impl Watcher {
         sink: &mut dyn Sink,
         key: &PodKey,
         container: &str,
-        e: kube::Error,
+        e: LogError,
     ) {
-        self.metrics.watch_error();
+        // The metric counts failed API requests; a file error is reported below all the same.
+        if matches!(e, LogError::Api(_)) {
+            self.metrics.watch_error();
+        }
         run.summary.errors += 1;
         match e {
-            kube::Error::Api(s) if s.code == 403 => {
+            LogError::File(e) => sink.notice(&format!(
+                "cannot read the log of {}/{}/{container} from {e}; diagnosing without it",
+                key.0, key.1
+            )),
+            LogError::Api(kube::Error::Api(s)) if s.code == 403 => {
                 if run.warned.insert("pods/log") {
                     let access = Access {
                         verb: "get",
@@ -626,7 +747,7 @@ impl Watcher {
                     sink.notice(&format!("{first}; diagnosing without logs"));
                 }
             }
-            e => sink.notice(&format!(
+            LogError::Api(e) => sink.notice(&format!(
                 "cannot fetch the log of {}/{}/{container}: {}; diagnosing without it",
                 key.0,
                 key.1,
@@ -678,6 +799,26 @@ impl Watcher {
             }
         }
     }
+}
+
+/// One container log to read, with what the file reader needs to pick the instance.
+#[derive(Debug, Clone)]
+struct LogRequest {
+    key: PodKey,
+    container: String,
+    uid: String,
+    restarts: u32,
+    waiting: bool,
+    previous: bool,
+    /// The crash the log belongs to (see `Fingerprint::log_key`).
+    log_key: String,
+}
+
+/// Why a container's log could not be read.
+#[derive(Debug)]
+enum LogError {
+    File(FileError),
+    Api(kube::Error),
 }
 
 /// Watch with `opts` until `shutdown`, delivering diagnoses to `sink`: shorthand for

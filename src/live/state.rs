@@ -185,6 +185,9 @@ pub(crate) struct Tracker {
     event_relist: Option<HashSet<PodKey>>,
     /// `(namespace, event name)` → pod, so deletions and relists can find an event.
     event_owner: HashMap<PodKey, PodKey>,
+    /// Node-local mode, once the pods are listed: events about pods not tracked here (the
+    /// events watch cannot be narrowed to a node) are not kept.
+    known_pods_only: bool,
 }
 
 fn pod_key(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> PodKey {
@@ -322,6 +325,9 @@ impl Tracker {
             obj.namespace.clone().unwrap_or_else(|| ek.0.clone()),
             obj.name.clone()?,
         );
+        if self.known_pods_only && !self.pods.contains_key(&pod) {
+            return None;
+        }
         let rv = ev.metadata.resource_version.clone().unwrap_or_default();
         let value = serde_json::to_value(ev).ok()?;
         self.event_owner.insert(ek.clone(), pod.clone());
@@ -334,6 +340,15 @@ impl Tracker {
             Some((old_rv, _)) if old_rv == rv && !rv.is_empty() => None,
             _ => Some(pod),
         }
+    }
+
+    /// From now on keep events only about tracked pods, and drop those already kept about
+    /// others: a node agent sees every event of the cluster but needs its node's only.
+    pub(crate) fn keep_events_of_known_pods(&mut self) {
+        self.known_pods_only = true;
+        let pods = &self.pods;
+        self.events.retain(|k, _| pods.contains_key(k));
+        self.event_owner.retain(|_, k| pods.contains_key(k));
     }
 
     /// Forget a deleted event.
@@ -477,6 +492,33 @@ mod tests {
             vec![("app".to_string(), Trigger::FirstSight)],
             "new uid"
         );
+    }
+
+    fn event_about(pod: &str, name: &str) -> Event {
+        serde_json::from_value(json!({
+            "metadata": {"name": name, "namespace": "shop", "resourceVersion": "1"},
+            "involvedObject": {"kind": "Pod", "namespace": "shop", "name": pod},
+            "reason": "BackOff", "message": "Back-off restarting failed container", "type": "Warning"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn node_mode_keeps_events_of_its_pods_only() {
+        let mut t = Tracker::default();
+        t.apply_event(&event_about("elsewhere", "e1"));
+        t.apply_event(&event_about("api", "e2"));
+        t.apply_pod(&pod("u1", running(0)));
+        t.keep_events_of_known_pods();
+        let api: PodKey = ("shop".into(), "api".into());
+        assert_eq!(t.events_for(&api).len(), 1);
+        assert!(t
+            .events_for(&("shop".into(), "elsewhere".into()))
+            .is_empty());
+        assert_eq!(t.event_owner.len(), 1);
+        assert_eq!(t.apply_event(&event_about("elsewhere", "e3")), None);
+        assert_eq!(t.apply_event(&event_about("api", "e4")), Some(api.clone()));
+        assert_eq!(t.events_for(&api).len(), 2);
     }
 
     #[test]
