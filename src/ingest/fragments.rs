@@ -685,40 +685,24 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
         }
         if let Some(c) = DESCRIBE_ROW.captures(line) {
             let (age, count) = age_and_count(&c[3]);
-            events.push(PodEvent {
-                namespace: None,
-                pod: String::new(),
-                container: None,
-                record: EventRecord {
-                    kind: Some(c[1].to_string()),
-                    reason: c[2].to_string(),
-                    message: c[5].trim_end().to_string(),
-                    count,
-                    last_seen: None,
-                    age: Some(age),
-                    source: Location::new(file, n),
-                },
-            });
+            let mut e = loose_event(&c[5], Location::new(file, n));
+            e.record.kind = Some(c[1].to_string());
+            e.record.reason = c[2].to_string();
+            e.record.count = count;
+            e.record.age = Some(age);
+            events.push(e);
             consumed[i] = true;
             continue;
         }
         if let Some(c) = OLD_DESCRIBE_ROW.captures(line) {
-            events.push(PodEvent {
-                namespace: None,
-                pod: String::new(),
-                container: c
-                    .get(2)
-                    .and_then(|p| super::objects::container_from_field_path(p.as_str())),
-                record: EventRecord {
-                    kind: Some(c[3].to_string()),
-                    reason: c[4].to_string(),
-                    message: c[5].trim_end().to_string(),
-                    count: c[1].parse().unwrap_or(1),
-                    last_seen: None,
-                    age: None,
-                    source: Location::new(file, n),
-                },
-            });
+            let mut e = loose_event(&c[5], Location::new(file, n));
+            e.container = c
+                .get(2)
+                .and_then(|p| super::objects::container_from_field_path(p.as_str()));
+            e.record.kind = Some(c[3].to_string());
+            e.record.reason = c[4].to_string();
+            e.record.count = c[1].parse().unwrap_or(1);
+            events.push(e);
             consumed[i] = true;
             continue;
         }
@@ -828,6 +812,25 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
     }
 }
 
+/// An event of a paste: no pod named yet (the store gives it the paste's owner), seen once,
+/// kind and reason unknown until a row says them.
+fn loose_event(message: &str, source: Location) -> PodEvent {
+    PodEvent {
+        namespace: None,
+        pod: String::new(),
+        container: None,
+        record: EventRecord {
+            kind: None,
+            reason: String::new(),
+            message: message.trim_end().to_string(),
+            count: 1,
+            last_seen: None,
+            age: None,
+            source,
+        },
+    }
+}
+
 /// A `get events` row, under its header or alone (`--no-headers`, a cut-off export): `None`
 /// when the line is no row, `Some(None)` for a row about another kind of object.
 fn event_row(line: &str, cols: Option<&Columns>, file: &str, n: u64) -> Option<Option<PodEvent>> {
@@ -920,20 +923,8 @@ fn lone_messages(
     events: &mut Vec<PodEvent>,
     joined_logs: &mut Vec<(usize, String)>,
 ) {
-    let event = |message: String, n: usize| PodEvent {
-        namespace: None,
-        pod: String::new(),
-        container: None,
-        record: EventRecord {
-            kind: None,
-            reason: String::new(),
-            message,
-            count: 1,
-            last_seen: None,
-            age: None,
-            source: Location::new(file, n as u64 + 1),
-        },
-    };
+    let event =
+        |message: String, n: usize| loose_event(&message, Location::new(file, n as u64 + 1));
     let matches_any = |t: &str| {
         !set.matches(t.as_bytes(), SourceKind::Event).is_empty()
             || !set.matches(t.as_bytes(), SourceKind::Log).is_empty()
