@@ -307,14 +307,7 @@ fn read_paste(set: &PatternSet, display: &str, name: &str, text: &str, out: &mut
         .previous(id.previous)
         .restart(id.restart);
     scanner.feed(p.log_text.as_bytes());
-    out.push(Artifact::Log(LogItem {
-        namespace: id.namespace,
-        pod: id.pod,
-        container: id.container,
-        container_id: id.container_id,
-        stem: id.stem,
-        scan: scanner.finish(),
-    }));
+    out.push(id.into_log(scanner.finish()));
 }
 
 /// A log that streams: CRI, Docker json-file, or plain text too large to be a paste.
@@ -353,14 +346,7 @@ fn read_log(
                     format!("{} (the part read so far was analysed)", friendly(&e)),
                 ));
             }
-            out.push(Artifact::Log(LogItem {
-                namespace: id.namespace,
-                pod: id.pod,
-                container: id.container,
-                container_id: id.container_id,
-                stem: id.stem,
-                scan,
-            }));
+            out.push(id.into_log(scan));
         }
     }
 }
@@ -581,6 +567,18 @@ pub(crate) struct LogIdentity {
 }
 
 impl LogIdentity {
+    /// The scanned log, owned by what this identity names.
+    fn into_log(self, scan: crate::incident::LogScan) -> Artifact {
+        Artifact::Log(LogItem {
+            namespace: self.namespace,
+            pod: self.pod,
+            container: self.container,
+            container_id: self.container_id,
+            stem: self.stem,
+            scan,
+        })
+    }
+
     /// Docker json-file lines carry pod identity in `attrs` when dockerd logs the kubelet's
     /// labels (`--log-opt labels=io.kubernetes.pod.name,…`).
     fn read_docker_attrs(&mut self, first_line: &str) {
