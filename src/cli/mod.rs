@@ -3,6 +3,8 @@
 mod analyze;
 mod eval_cmd;
 mod patterns_cmd;
+#[cfg(feature = "live")]
+mod pod;
 #[cfg(feature = "train")]
 mod train_cmd;
 #[cfg(feature = "live")]
@@ -76,6 +78,27 @@ log files are readable (deploy/node).
 Exit status: 0 on Ctrl-C/SIGTERM or after --once, 1 when the cluster cannot be used
 (no kubeconfig, unreachable, unauthorized, forbidden, namespace not found), 2 on usage errors.")]
     Watch(watch::WatchArgs),
+    /// Diagnose pods by name (or -l selector) from the cluster, then exit.
+    #[cfg(feature = "live")]
+    #[command(after_help = "\
+Examples:
+  podmortem pod api-7d9f8-x2k -n shop
+  podmortem pod -l app=api -n shop -o json
+  kubectl podmortem pod api-7d9f8-x2k       # as a kubectl plugin (kubectl-podmortem on PATH)
+  kubectl podmortem api-7d9f8-x2k           # shorthand: a pod name as the first argument
+  kubectl podmortem pod -l app=api --exit-code --min-confidence 0.8   # in a deploy job
+
+Reads the pods, their events, and the current and previous logs (last --tail-lines
+lines) of the containers in trouble: needs get/list on pods, list on events, get on
+pods/log (deploy/rbac.yaml).
+
+Exit status: 0 when nothing is failing (or diagnoses are printed without --exit-code),
+1 when some evidence could not be fetched (events, logs: each is named on stderr, the
+rest is still diagnosed) or on another failure, 2 on usage errors and when the cluster
+cannot be used for the request (no kubeconfig, unreachable, unauthorized, forbidden,
+pod or namespace not found), and with --exit-code 3 when at least one diagnosis at or
+above --min-confidence is printed.")]
+    Pod(pod::PodArgs),
 }
 
 /// Output format.
@@ -100,7 +123,7 @@ pub enum ColorChoice {
     Never,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct PackArgs {
     /// Add or override pattern packs from DIR (*.yaml); a pack with the same name replaces the
     /// built-in one, a rule with the same id replaces the built-in rule. Repeatable.
@@ -142,7 +165,7 @@ pub struct AnalyzeArgs {
 }
 
 /// Redaction of secrets in the output.
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct RedactArgs {
     /// Show secrets (passwords, tokens, keys) found in the evidence instead of `****`.
     #[arg(long, conflicts_with = "redact_rules")]
@@ -235,14 +258,62 @@ fn display_name(argv0: Option<std::ffi::OsString>) -> Option<&'static str> {
     (stem == "kubectl-podmortem").then_some("kubectl podmortem")
 }
 
+/// `kubectl podmortem NAME` means `kubectl podmortem pod NAME`: a first argument that is
+/// neither a flag nor a subcommand is a pod name. Returns the arguments to parse and whether
+/// the shorthand was used.
+fn expand_shorthand(
+    cmd: &clap::Command,
+    mut args: Vec<std::ffi::OsString>,
+) -> (Vec<std::ffi::OsString>, bool) {
+    let bare = args
+        .get(1)
+        .and_then(|a| a.to_str())
+        .is_some_and(|a| !a.starts_with('-') && a != "help" && cmd.find_subcommand(a).is_none());
+    if bare && cmd.find_subcommand("pod").is_some() {
+        args.insert(1, "pod".into());
+    }
+    (args, bare)
+}
+
 /// Parse the command line, naming the program as the user invoked it.
 fn parse() -> Cli {
     let mut cmd = Cli::command();
     if let Some(name) = display_name(std::env::args_os().next()) {
         cmd = cmd.name(name).bin_name(name);
     }
-    let matches = cmd.get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let (args, shorthand) = expand_shorthand(&cmd, std::env::args_os().collect());
+    let matches = cmd.get_matches_from(args);
+    #[cfg_attr(not(feature = "live"), allow(unused_mut))]
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    #[cfg(feature = "live")]
+    if let Command::Pod(args) = &mut cli.command {
+        args.shorthand = shorthand;
+    }
+    #[cfg(not(feature = "live"))]
+    let _ = shorthand;
+    cli
+}
+
+/// The report in `format`: the one dispatch on [`Format`] for commands that print a report.
+#[cfg_attr(not(feature = "live"), allow(dead_code))]
+pub fn render_report(
+    report: &podmortem::Report,
+    format: Format,
+    color: ColorChoice,
+    verbose: bool,
+) -> String {
+    use podmortem::render::{to_json, to_markdown, to_text, TextOptions};
+    match format {
+        Format::Text => to_text(
+            report,
+            TextOptions {
+                color: use_color(color),
+                verbose,
+            },
+        ),
+        Format::Json => to_json(report) + "\n",
+        Format::Markdown => to_markdown(report),
+    }
 }
 
 /// Parse flags, run, and map the outcome to an exit status.
@@ -260,6 +331,8 @@ pub fn main() -> i32 {
         },
         #[cfg(feature = "live")]
         Command::Watch(args) => watch::run(args),
+        #[cfg(feature = "live")]
+        Command::Pod(args) => pod::run(args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "podmortem", &mut out);

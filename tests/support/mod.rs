@@ -2,3 +2,4 @@
 //! or include one file directly with `#[path = "support/fake_apiserver.rs"] mod fake_apiserver;`.
 
 pub mod fake_apiserver;
+pub mod scenario;
