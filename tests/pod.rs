@@ -452,6 +452,68 @@ async fn exit_code_is_3_for_a_diagnosis_and_0_for_a_healthy_pod() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_once_exit_code() {
+    let c = cluster().await;
+    let failing = podmortem(
+        &c,
+        &["watch", "--once", "-n", NS, "--exit-code", "-o", "json"],
+    )
+    .await;
+    assert_eq!(failing.status.code(), Some(3), "{}", stderr(&failing));
+    assert_eq!(stdout(&failing).lines().count(), CASES.len());
+
+    // Only the healthy pod: nothing printed, exit 0.
+    let healthy = podmortem(
+        &c,
+        &[
+            "watch",
+            "--once",
+            "-n",
+            NS,
+            "-l",
+            &format!("app={HEALTHY}"),
+            "--exit-code",
+        ],
+    )
+    .await;
+    assert_eq!(healthy.status.code(), Some(0), "{}", stderr(&healthy));
+    assert_eq!(stdout(&healthy), "");
+
+    // The threshold decides: the same pod below it prints nothing and exits 0, at or above it
+    // is printed and exits 3.
+    let orders = [
+        "watch",
+        "--once",
+        "-n",
+        NS,
+        "-l",
+        "app=orders-84b6d-m3n4b",
+        "-o",
+        "json",
+    ];
+    let doc = podmortem(&c, &orders).await;
+    let line: Value = serde_json::from_str(stdout(&doc).trim()).unwrap();
+    let conf = line["confidence"].as_f64().unwrap();
+    assert!(conf < 1.0, "{line}");
+    for (min, code, lines) in [
+        (format!("{:.3}", (conf + 1.0) / 2.0), 0, 0),
+        (format!("{:.3}", conf - 0.001), 3, 1),
+    ] {
+        let mut args = orders.to_vec();
+        args.extend(["--exit-code", "--min-confidence", &min]);
+        let out = podmortem(&c, &args).await;
+        assert_eq!(out.status.code(), Some(code), "{min}: {}", stderr(&out));
+        assert_eq!(stdout(&out).lines().count(), lines, "{min}");
+    }
+
+    // Without --exit-code, --once exits 0 whatever it found; --exit-code needs --once.
+    let plain = podmortem(&c, &["watch", "--once", "-n", NS]).await;
+    assert_eq!(plain.status.code(), Some(0));
+    let usage = podmortem(&c, &["watch", "-n", NS, "--exit-code"]).await;
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bare_pod_name_is_shorthand_for_pod() {
     let c = cluster().await;
     let out = podmortem(&c, &["search-7b8c9-k1l2m", "-n", NS, "-o", "json"]).await;

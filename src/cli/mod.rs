@@ -68,6 +68,7 @@ Examples:
   podmortem watch -n shop
   podmortem watch -A -o json | jq .cause
   podmortem watch --once -n shop            # diagnose what is failing now and exit
+  podmortem watch --once -A --exit-code     # in CI: exit 3 when something is failing
   kubectl podmortem watch -n shop           # as a kubectl plugin (kubectl-podmortem on PATH)
   podmortem watch --node worker-3           # this node's pods, logs from /var/log/pods
 
@@ -76,7 +77,9 @@ Needs get/list/watch on pods, get on pods/log, list/watch on events (deploy/rbac
 log files are readable (deploy/node).
 
 Exit status: 0 on Ctrl-C/SIGTERM or after --once, 1 when the cluster cannot be used
-(no kubeconfig, unreachable, unauthorized, forbidden, namespace not found), 2 on usage errors.")]
+(no kubeconfig, unreachable, unauthorized, forbidden, namespace not found), 2 on usage
+errors, and with --once --exit-code 3 when at least one diagnosis at or above
+--min-confidence is printed.")]
     Watch(watch::WatchArgs),
     /// Diagnose pods by name (or -l selector) from the cluster, then exit.
     #[cfg(feature = "live")]

@@ -59,6 +59,13 @@ pub struct WatchArgs {
     /// Diagnose everything failing now and exit (no watching).
     #[arg(long)]
     pub once: bool,
+    /// With --once: exit 3 when at least one diagnosis is printed (like `git diff
+    /// --exit-code`), so a CI job fails with the reason in its log.
+    #[arg(long, requires = "once")]
+    pub exit_code: bool,
+    /// Only print diagnoses at or above this confidence.
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub min_confidence: f64,
     /// Lines of each container's log to fetch.
     #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(i64).range(1..))]
     pub tail_lines: i64,
@@ -126,8 +133,12 @@ pub fn run(args: WatchArgs) -> anyhow::Result<i32> {
 }
 
 async fn run_async(args: WatchArgs) -> anyhow::Result<i32> {
+    if !(0.0..=1.0).contains(&args.min_confidence) {
+        anyhow::bail!("--min-confidence must be between 0 and 1");
+    }
+    let exit_code = args.exit_code;
     match watch(args).await {
-        Ok(()) => Ok(0),
+        Ok(printed) => Ok(if exit_code && printed > 0 { 3 } else { 0 }),
         Err(Failure::Watch(WatchError::Output(e))) if e.kind() == io::ErrorKind::BrokenPipe => {
             Ok(0)
         }
@@ -182,7 +193,8 @@ fn node_name(arg: Option<&str>) -> Result<Option<String>, Failure> {
     Ok(Some(name))
 }
 
-async fn watch(args: WatchArgs) -> Result<(), Failure> {
+/// Watch (or diagnose once) and return how many diagnoses were printed.
+async fn watch(args: WatchArgs) -> Result<usize, Failure> {
     let node = node_name(args.node.as_deref())?;
     let conn = connect(&ClientOptions {
         kubeconfig: args.kubeconfig.clone(),
@@ -242,10 +254,14 @@ async fn watch(args: WatchArgs) -> Result<(), Failure> {
         WatchFormat::Text => OutputFormat::Text,
         WatchFormat::Json => OutputFormat::Json,
     };
-    let mut sink = WriterSink::new(io::stdout(), format).text_options(TextOptions {
-        color: use_color(args.color),
-        verbose: args.verbose,
-    });
+    let mut sink = AtLeast {
+        inner: WriterSink::new(io::stdout(), format).text_options(TextOptions {
+            color: use_color(args.color),
+            verbose: args.verbose,
+        }),
+        min_confidence: args.min_confidence,
+        printed: 0,
+    };
     let mut scope = match &namespace {
         Some(ns) => format!("namespace \"{ns}\""),
         None => "all namespaces".to_string(),
@@ -257,14 +273,15 @@ async fn watch(args: WatchArgs) -> Result<(), Failure> {
         // Ctrl-C during a one-shot run also exits cleanly.
         tokio::select! {
             r = watcher.once(&mut sink) => {
-                if r.map_err(Failure::Watch)?.printed == 0 {
+                r.map_err(Failure::Watch)?;
+                if sink.printed == 0 {
                     // On stderr: stdout stays empty (or valid JSON lines) for scripts.
                     eprintln!("podmortem: no container in BackOff or failing in {scope}");
                 }
             }
             _ = shutdown_signal() => {}
         }
-        return Ok(());
+        return Ok(sink.printed);
     }
     let mut sink = Announce {
         inner: sink,
@@ -272,7 +289,32 @@ async fn watch(args: WatchArgs) -> Result<(), Failure> {
         url: conn.url.clone(),
     };
     watcher.run(&mut sink, shutdown_signal()).await?;
-    Ok(())
+    Ok(sink.inner.printed)
+}
+
+/// Passes on the diagnoses at or above `--min-confidence` and counts them (for
+/// `--exit-code`).
+struct AtLeast<S> {
+    inner: S,
+    min_confidence: f64,
+    printed: usize,
+}
+
+impl<S: Sink> Sink for AtLeast<S> {
+    fn diagnosis(&mut self, d: &podmortem::Diagnosis) -> io::Result<()> {
+        if d.confidence < self.min_confidence {
+            return Ok(());
+        }
+        self.inner.diagnosis(d)?;
+        self.printed += 1;
+        Ok(())
+    }
+    fn notice(&mut self, message: &str) {
+        self.inner.notice(message)
+    }
+    fn ready(&mut self, pods: usize) {
+        self.inner.ready(pods)
+    }
 }
 
 /// Says on stderr when the initial sync is done, so the user knows silence means health.
