@@ -295,6 +295,13 @@ async fn unknown_pod_suggests_the_namespaces_pod_names() {
         stderr(&out).trim(),
         "podmortem: namespace \"shopp\" not found (check -n/--namespace or the context's namespace)"
     );
+    let out = podmortem(&c, &["pod", "-l", TEAM, "-n", "shopp"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("podmortem: namespace \"shopp\" not found"),
+        "{}",
+        stderr(&out)
+    );
     // -c names a container the pod does not have.
     let out = podmortem(&c, &["pod", "api-7d9f8-x2k", "-n", NS, "-c", "sidecar"]).await;
     assert_eq!(out.status.code(), Some(2));
@@ -670,4 +677,89 @@ async fn through_the_real_kubectl() {
     )
     .await;
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_in_logs_are_redacted_unless_asked() {
+    let c = cluster().await;
+    let pod = pod_json(NS, "ledger-0", [Ctr::new("app").crash_loop("10s")]);
+    c.srv.set_pod(pod);
+    c.srv.set_log(
+        NS,
+        "ledger-0",
+        "app",
+        true,
+        "starting ledger\n\
+         FATAL: postgres://ledger:s3cr3t-pw@db.shop.svc:5432/ledger: \
+         dial tcp 10.0.0.7:5432: connect: connection refused\n",
+    );
+    for format in ["text", "json", "markdown"] {
+        let out = podmortem(&c, &["pod", "ledger-0", "-n", NS, "-v", "-o", format]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let all = stdout(&out) + &stderr(&out);
+        assert!(!all.contains("s3cr3t-pw"), "{format}: {all}");
+        // Markdown escapes the asterisks.
+        let masked = if format == "markdown" {
+            r"\*\*\*\*"
+        } else {
+            "****"
+        };
+        assert!(
+            all.contains(&format!("postgres://ledger:{masked}@db.shop.svc:5432")),
+            "{format}: {all}"
+        );
+    }
+    let out = podmortem(&c, &["pod", "ledger-0", "-n", NS, "-v", "--no-redact"]).await;
+    assert!(
+        stdout(&out).contains("ledger:s3cr3t-pw@db"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_container_of_several_and_events_forbidden() {
+    let c = cluster().await;
+    let pod = pod_json(
+        NS,
+        "duo-0",
+        [
+            Ctr::new("app").oom_killed().crash_loop("20s").restarts(2),
+            Ctr::new("proxy")
+                .image("registry.example.com/shop/proxy:nope")
+                .image_pull_back_off(),
+        ],
+    );
+    c.srv.set_pod(pod);
+    c.srv.set_log(NS, "duo-0", "app", true, "starting\n");
+    let both = podmortem(&c, &["pod", "duo-0", "-n", NS, "-o", "json"]).await;
+    assert_eq!(
+        causes(&json(&both)),
+        vec![
+            ("duo-0".into(), "app".into(), "oom_killed".into()),
+            ("duo-0".into(), "proxy".into(), "image_pull_error".into()),
+        ]
+    );
+    c.srv.clear_requests();
+    let proxy = podmortem(&c, &["pod", "duo-0", "-n", NS, "-c", "proxy", "-o", "json"]).await;
+    assert_eq!(proxy.status.code(), Some(0), "{}", stderr(&proxy));
+    assert_eq!(
+        causes(&json(&proxy)),
+        vec![("duo-0".into(), "proxy".into(), "image_pull_error".into())]
+    );
+    // The other container's log is not fetched.
+    assert_eq!(log_requests(&c.srv), Vec::<String>::new());
+
+    // Without events the status still speaks; what is missing is said, and the exit is 1.
+    c.srv.deny("events", "list");
+    let out = podmortem(&c, &["pod", "duo-0", "-n", NS, "-c", "app", "-o", "json"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        causes(&json(&out)),
+        vec![("duo-0".into(), "app".into(), "oom_killed".into())]
+    );
+    assert_eq!(
+        stderr(&out).trim(),
+        "podmortem: cannot list events in namespace \"shop\": forbidden (RBAC: needs list on events); diagnosing without events"
+    );
 }

@@ -18,8 +18,9 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 /// Tells you why a Kubernetes container is stuck in BackOff.
 ///
 /// podmortem reads exported artifacts (kubectl logs, CRI/Docker log files, events, pod
-/// JSON/YAML, describe output, cluster-info dumps, tarballs) and prints, per failing container,
-/// the root cause, a confidence, the evidence lines, the back-off state and the fix.
+/// JSON/YAML, describe output, cluster-info dumps, tarballs) — or fetches them from a cluster
+/// (`pod`, `watch`) — and prints, per failing container, the root cause, a confidence, the
+/// evidence lines, the back-off state and the fix.
 #[derive(Parser, Debug)]
 #[command(name = "podmortem", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {

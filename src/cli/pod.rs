@@ -296,8 +296,8 @@ struct Gathered {
     /// Evidence that could not be fetched (events, logs) and pods that do not exist; the rest
     /// is still diagnosed.
     errors: Vec<InputError>,
-    /// Some named pod does not exist (exit 2).
-    missing: bool,
+    /// A named pod, or the `-c` container in a pod, does not exist (exit 2).
+    not_found: bool,
     /// How many pods were found.
     pods: usize,
 }
@@ -320,14 +320,14 @@ async fn run_async(args: PodArgs) -> anyhow::Result<i32> {
         .namespace
         .clone()
         .unwrap_or_else(|| conn.default_namespace.clone());
-    // A bad --patterns directory is a usage error, as for `analyze`; it must not wait for the
-    // cluster, but it is only reported once the engine is needed.
+    // A bad --patterns directory is a usage error, as for `analyze` (exit 2 through `main`).
+    // `connect` sent no request yet: nothing has been asked of the cluster in vain.
     let engine = engine.await.map_err(|e| anyhow::anyhow!("engine: {e}"))??;
     let gathered = match gather(&conn, &namespace, &args, &engine).await {
         Ok(g) => g,
         Err(e) => return Ok(fail(&e, engine.redactor())),
     };
-    if gathered.pods == 0 && !gathered.missing {
+    if gathered.pods == 0 && !gathered.not_found {
         // As `kubectl get pods -l …`: an empty selection is not an error.
         eprintln!(
             "podmortem: no pod matches -l {:?} in namespace \"{namespace}\"",
@@ -346,7 +346,7 @@ async fn run_async(args: PodArgs) -> anyhow::Result<i32> {
     }
     Ok(if args.exit_code && !report.diagnoses.is_empty() {
         3
-    } else if gathered.missing {
+    } else if gathered.not_found {
         2
     } else if report.errors.is_empty() {
         0
@@ -377,9 +377,16 @@ async fn gather(
     let url = conn.url.as_str();
     let pods_api: Api<Pod> = Api::namespaced(conn.client.clone(), ns);
     let mut errors = Vec::new();
-    let mut missing = false;
+    let mut not_found_any = false;
     let pods: Vec<Pod> = match &args.selector {
-        Some(sel) => list_pods(&pods_api, sel, ns, url).await?,
+        Some(sel) => {
+            let pods = list_pods(&pods_api, sel, ns, url).await?;
+            // Matching nothing is no error, unless there is no such namespace to match in.
+            if pods.is_empty() && namespace_missing(conn, ns).await {
+                return Err(PodError::NamespaceNotFound(ns.to_string()));
+            }
+            pods
+        }
         None => {
             let mut found = Vec::new();
             let mut not_found = Vec::new();
@@ -396,7 +403,7 @@ async fn gather(
                 }
             }
             if !not_found.is_empty() {
-                missing = true;
+                not_found_any = true;
                 let names = pod_names(conn, &pods_api, ns).await?;
                 for name in not_found {
                     let mut msg = format!("pod \"{name}\" not found in namespace \"{ns}\"");
@@ -416,7 +423,7 @@ async fn gather(
         for p in &pods {
             let names = container_names(p);
             if !names.iter().any(|n| n == c) {
-                missing = true;
+                not_found_any = true;
                 let pod = p.metadata.name.clone().unwrap_or_default();
                 errors.push(InputError::new(
                     format!("api:{ns}/{pod}"),
@@ -464,7 +471,7 @@ async fn gather(
         objects,
         logs,
         errors,
-        missing,
+        not_found: not_found_any,
         pods: pods.len(),
     })
 }
@@ -545,15 +552,17 @@ async fn pod_names(conn: &Connection, api: &Api<Pod>, ns: &str) -> Result<Vec<St
             None => break,
         }
     }
-    if names.is_empty() {
-        let nss: Api<Namespace> = Api::all(conn.client.clone());
-        if let Err(kube::Error::Api(s)) = nss.get(ns).await {
-            if s.code == 404 {
-                return Err(PodError::NamespaceNotFound(ns.to_string()));
-            }
-        }
+    if names.is_empty() && namespace_missing(conn, ns).await {
+        return Err(PodError::NamespaceNotFound(ns.to_string()));
     }
     Ok(names)
+}
+
+/// Whether the API says the namespace does not exist (not when it cannot tell: the minimal
+/// Role may not read namespaces).
+async fn namespace_missing(conn: &Connection, ns: &str) -> bool {
+    let nss: Api<Namespace> = Api::all(conn.client.clone());
+    matches!(nss.get(ns).await, Err(kube::Error::Api(s)) if s.code == 404)
 }
 
 /// The names of a pod's containers and init containers, from its spec.
