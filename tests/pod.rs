@@ -533,9 +533,34 @@ async fn a_bare_pod_name_is_shorthand_for_pod() {
             "config_error".into()
         )]
     );
+    // kubectl's habit: the namespace first.
+    for first in [&["-n", NS][..], &["--namespace=shop"][..]] {
+        let mut args = first.to_vec();
+        args.extend(["search-7b8c9-k1l2m", "-o", "json"]);
+        let out = podmortem(&c, &args).await;
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_eq!(causes(&json(&out))[0].2, "config_error", "{args:?}");
+    }
+    let out = podmortem(&c, &["-l", TEAM, "-n", NS, "--exit-code"]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     // Subcommands and flags keep their meaning; a mistyped subcommand is pointed out.
     let help = podmortem(&c, &["--help"]).await;
     assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).contains("Commands:"), "{}", stdout(&help));
+    let version = podmortem(&c, &["--version"]).await;
+    assert!(
+        stdout(&version).starts_with("podmortem "),
+        "{}",
+        stdout(&version)
+    );
+    // A flag `pod` does not start with is still a usage error, not a pod name.
+    let out = podmortem(&c, &["--bogus"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unexpected argument '--bogus'"),
+        "{}",
+        stderr(&out)
+    );
     let out = podmortem(&c, &["analyse", "-n", NS]).await;
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
@@ -762,4 +787,38 @@ async fn one_container_of_several_and_events_forbidden() {
         stderr(&out).trim(),
         "podmortem: cannot list events in namespace \"shop\": forbidden (RBAC: needs list on events); diagnosing without events"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_context_is_named_and_exits_2() {
+    let c = cluster().await;
+    let out = podmortem(&c, &["pod", "api-7d9f8-x2k", "-n", NS, "--context", "prod"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out).trim(),
+        format!(
+            "podmortem: context \"prod\" not found in {}",
+            c.kubeconfig.display()
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terminal_escapes_from_the_cluster_are_shown_escaped() {
+    let c = cluster().await;
+    let pod = pod_json(NS, "evil-0", [Ctr::new("app").crash_loop("10s")]);
+    c.srv.set_pod(pod);
+    c.srv.set_log(
+        NS,
+        "evil-0",
+        "app",
+        true,
+        "panic: \x1b]0;owned\x07\x1b[2J runtime error: invalid memory address or nil pointer dereference\n",
+    );
+    let out = podmortem(&c, &["pod", "evil-0", "-n", NS, "-v"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("app_crash"), "{text}");
+    assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
+    assert!(text.contains(r"\x1b]0;owned\x07"), "{text}");
 }

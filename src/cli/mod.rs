@@ -90,6 +90,7 @@ Examples:
   podmortem pod -l app=api -n shop -o json
   kubectl podmortem pod api-7d9f8-x2k       # as a kubectl plugin (kubectl-podmortem on PATH)
   kubectl podmortem api-7d9f8-x2k           # shorthand: a pod name as the first argument
+  kubectl podmortem -n shop api-7d9f8-x2k   # ... or -n, -l, -c, --context, --kubeconfig
   kubectl podmortem pod -l app=api --exit-code --min-confidence 0.8   # in a deploy job
 
 Reads the pods, their events, and the current and previous logs (last --tail-lines
@@ -262,21 +263,43 @@ fn display_name(argv0: Option<std::ffi::OsString>) -> Option<&'static str> {
     (stem == "kubectl-podmortem").then_some("kubectl podmortem")
 }
 
+/// Flags that, given first, mean `pod`: kubectl users write `kubectl podmortem -n shop api`.
+/// None of them means anything before a subcommand, so nothing valid changes meaning.
+const POD_SCOPE_FLAGS: &[&str] = &[
+    "-n",
+    "--namespace",
+    "-l",
+    "--selector",
+    "-c",
+    "--container",
+    "--context",
+    "--kubeconfig",
+];
+
 /// `kubectl podmortem NAME` means `kubectl podmortem pod NAME`: a first argument that is
-/// neither a flag nor a subcommand is a pod name. Returns the arguments to parse and whether
-/// the shorthand was used.
+/// neither a flag nor a subcommand is a pod name (and a first `-n`/`-l`/`-c`/`--context`/
+/// `--kubeconfig` starts a `pod` command line too). Returns the arguments to parse and
+/// whether the shorthand was used.
 fn expand_shorthand(
     cmd: &clap::Command,
     mut args: Vec<std::ffi::OsString>,
 ) -> (Vec<std::ffi::OsString>, bool) {
-    let bare = args
-        .get(1)
-        .and_then(|a| a.to_str())
-        .is_some_and(|a| !a.starts_with('-') && a != "help" && cmd.find_subcommand(a).is_none());
-    if bare && cmd.find_subcommand("pod").is_some() {
+    let Some(first) = args.get(1).and_then(|a| a.to_str()) else {
+        return (args, false);
+    };
+    let bare_name =
+        !first.starts_with('-') && first != "help" && cmd.find_subcommand(first).is_none();
+    let scope_flag = POD_SCOPE_FLAGS.iter().any(|f| {
+        first == *f
+            || first
+                .strip_prefix(f)
+                .is_some_and(|rest| f.starts_with("--") && rest.starts_with('='))
+    });
+    let shorthand = (bare_name || scope_flag) && cmd.find_subcommand("pod").is_some();
+    if shorthand {
         args.insert(1, "pod".into());
     }
-    (args, bare)
+    (args, shorthand)
 }
 
 /// Parse the command line, naming the program as the user invoked it.
