@@ -57,7 +57,7 @@ impl Pod {
             .filter_map(|(_, c)| c.status.as_ref())
             .chain(row_status.as_ref())
             .any(|s| {
-                crate::diagnose::status_in_trouble(
+                crate::diagnose::triage::status_in_trouble(
                     s,
                     self.row.as_ref().and_then(|r| r.last_restart_secs),
                 )
@@ -521,7 +521,7 @@ fn build(pod: Pod, out: &mut Vec<Incident>) {
         .enumerate()
         .filter(|(_, (_, c))| {
             c.status.as_ref().is_some_and(|s| {
-                crate::diagnose::status_in_trouble(
+                crate::diagnose::triage::status_in_trouble(
                     s,
                     pod.row.as_ref().and_then(|r| r.last_restart_secs),
                 )
