@@ -7,7 +7,8 @@ use super::backoff::backoff;
 use super::remediation::remediation;
 use super::report::{Alternative, Diagnosis, Evidence, Report};
 use super::scoring::{cause_scores, probabilities, PerCause, UNKNOWN_SCORE};
-use super::signals::{signals, Origin, Signal};
+use super::signals::{damp_generic_crashes, event_and_log_signals, Origin, Signal};
+use super::status::status_signals;
 use super::triage;
 use crate::cause::Cause;
 use crate::incident::{Incident, SourceKind};
@@ -200,7 +201,11 @@ impl Engine {
 
     /// Gather every signal of an incident.
     pub(crate) fn signals(&self, incident: &Incident) -> Vec<Signal> {
-        signals(&self.set, incident)
+        let mut sig = Vec::new();
+        status_signals(&self.set, incident, &mut sig);
+        event_and_log_signals(&self.set, incident, &mut sig);
+        damp_generic_crashes(&mut sig);
+        sig
     }
 
     /// Diagnose one incident. Pure: reads no file, socket or clock.
@@ -294,7 +299,7 @@ impl Engine {
             && signals
                 .iter()
                 .filter(|s| s.evidence.cause == cause)
-                .all(|s| matches!(s.origin, Origin::Status(r) if r.id == "status.exit_error"));
+                .all(|s| matches!(s.origin, Origin::Status { id, .. } if id == "status.exit_error"));
         let confidence = if (top.is_none() || thin) && cause != Cause::Unknown {
             confidence.min(UNSUPPORTED_CAP)
         } else {
@@ -332,7 +337,7 @@ impl Engine {
                 cause.title()
             ),
             Some(s) => match s.origin {
-                Origin::Status(r) => r.explain.to_string(),
+                Origin::Status { explain, .. } => explain.to_string(),
                 _ => self
                     .set
                     .find(&s.evidence.rule)

@@ -52,7 +52,7 @@ pub fn remediation(
         "<workload>".to_string()
     } else {
         arg(
-            Some(crate::ingest::workload_of(&incident.pod)),
+            Some(crate::k8s::workload_of(&incident.pod)),
             Grammar::Subdomain,
             "<workload>",
         )

@@ -7,7 +7,6 @@
 //! previous one exists. Generic crash markers are damped when a specific cause has real evidence.
 
 use super::report::Evidence;
-use super::status::{status_signals, StatusRule};
 use crate::cause::Cause;
 use crate::incident::{clip_around, Incident, SourceKind, MAX_EVIDENCE_LEN, TAIL_LINES};
 use crate::patterns::{PatternSet, Rule};
@@ -22,8 +21,11 @@ pub(crate) const LOG_FACTOR: f64 = 1.0;
 pub(crate) enum Origin {
     /// A rule of the pattern packs.
     Pattern,
-    /// A built-in status rule (see `status`).
-    Status(&'static StatusRule),
+    /// A built-in status rule (see `status`): its id and explanation.
+    Status {
+        id: &'static str,
+        explain: &'static str,
+    },
     /// A line of the crash window shown for a cause only the model named.
     CrashWindow,
 }
@@ -64,14 +66,12 @@ impl Signal {
 
     /// Whether a built-in status rule made this signal.
     pub(crate) fn is_status_rule(&self) -> bool {
-        matches!(self.origin, Origin::Status(_))
+        matches!(self.origin, Origin::Status { .. })
     }
 }
 
-/// Gather every signal of an incident: status facts, events, log hits.
-pub(crate) fn signals(set: &PatternSet, incident: &Incident) -> Vec<Signal> {
-    let mut sig = Vec::new();
-    status_signals(set, incident, &mut sig);
+/// The signals of an incident's events and log hits, added to `sig`.
+pub(crate) fn event_and_log_signals(set: &PatternSet, incident: &Incident, sig: &mut Vec<Signal>) {
     for e in &incident.events {
         let text = e.message.as_bytes();
         for m in set.matches(text, SourceKind::Event) {
@@ -142,9 +142,12 @@ pub(crate) fn signals(set: &PatternSet, incident: &Incident) -> Vec<Signal> {
             ));
         }
     }
-    // app_crash means "a crash nothing more specific explains": generic crash markers
-    // (a traceback header, `Node.js v20` footers, `Application run failed`) count half when
-    // a specific cause has real evidence.
+}
+
+/// app_crash means "a crash nothing more specific explains": generic crash markers (a
+/// traceback header, `Node.js v20` footers, `Application run failed`) count half when a
+/// specific cause has real evidence. Status facts (an exit code) keep their weight.
+pub(crate) fn damp_generic_crashes(sig: &mut [Signal]) {
     let specific = sig
         .iter()
         .any(|s| s.evidence.cause != Cause::AppCrash && s.evidence.weight >= 2.0);
@@ -155,7 +158,6 @@ pub(crate) fn signals(set: &PatternSet, incident: &Incident) -> Vec<Signal> {
             }
         }
     }
-    sig
 }
 
 /// Whether a log line announces a retry (the error it reports was not yet fatal).

@@ -185,7 +185,10 @@ impl StatusRule {
                 cause: self.cause,
                 weight: self.weight * STATUS_FACTOR,
             },
-            origin: Origin::Status(self),
+            origin: Origin::Status {
+                id: self.id,
+                explain: self.explain,
+            },
             detail: self.detail.map(str::to_string),
             captures: Vec::new(),
         }

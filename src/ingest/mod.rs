@@ -24,7 +24,7 @@ use crate::incident::Incident;
 use crate::patterns::PatternSet;
 use crate::scan::{LogFormat, LogScanner};
 use artifact::{Artifact, LogItem};
-pub use store::workload_of;
+pub use crate::k8s::workload_of;
 
 /// Structured documents (JSON, YAML, describe, tables) larger than this are refused: they are
 /// read whole, unlike logs.

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use super::artifact::{Artifact, ContainerRecord, LogItem, PodEvent, PodRecord, PodRow};
+use crate::k8s::workload_of;
 use crate::incident::{
     ContainerSpec, ContainerState, ContainerStatus, EventRecord, Incident, LogScan, Terminated,
 };
@@ -95,30 +96,6 @@ pub(crate) struct Store {
     pods: Vec<Pod>,
     index: HashMap<String, Vec<usize>>,
     loose_logs: Vec<LogItem>,
-}
-
-/// The workload a pod belongs to, from its name: `checkout-7d9f8b6c5d-x2x9k` → `checkout`; `redis-0` → `redis`; `job-abcde` → `job`.
-pub fn workload_of(pod: &str) -> &str {
-    let parts: Vec<&str> = pod.rsplitn(3, '-').collect();
-    let is_hash = |s: &str| {
-        (6..=10).contains(&s.len())
-            && s.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-    };
-    let is_suffix = |s: &str| {
-        s.len() == 5
-            && s.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-    };
-    match parts.as_slice() {
-        [last, hash, base] if is_suffix(last) && is_hash(hash) => base,
-        [last, rest @ ..]
-            if !rest.is_empty() && (is_suffix(last) || last.parse::<u32>().is_ok()) =>
-        {
-            &pod[..pod.len() - last.len() - 1]
-        }
-        _ => pod,
-    }
 }
 
 /// A log line with every word holding a digit masked: instances of one container print the
@@ -563,7 +540,7 @@ fn build(pod: Pod, out: &mut Vec<Incident>) {
 
 #[cfg(test)]
 mod tests {
-    use super::workload_of;
+    use crate::k8s::workload_of;
 
     #[test]
     fn workloads() {
