@@ -100,7 +100,8 @@ fn edges() -> BTreeMap<String, BTreeSet<String>> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
-    let path_re = Regex::new(r"\b(crate|super)::((?:[a-z_0-9]+::)*)(\{[^}]*\}|[A-Za-z_0-9]+)").unwrap();
+    let path_re =
+        Regex::new(r"\b(crate|super)::((?:[a-z_0-9]+::)*)(\{[^}]*\}|[A-Za-z_0-9]+)").unwrap();
     let item_re = Regex::new(r"(?:^|[{,])\s*([a-z_0-9]+)").unwrap();
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in files {
@@ -121,7 +122,11 @@ fn edges() -> BTreeMap<String, BTreeSet<String>> {
                 p.pop();
                 p
             };
-            base.extend(m[2].split("::").filter(|s| !s.is_empty()).map(str::to_string));
+            base.extend(
+                m[2].split("::")
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+            );
             let last = &m[3];
             let mut targets = Vec::new();
             if let Some(group) = last.strip_prefix('{') {
@@ -161,13 +166,17 @@ fn layer(name: &str) -> Option<u32> {
 fn every_module_uses_only_lower_layers() {
     let edges = edges();
     assert!(
-        edges.get("diagnose::engine").is_some_and(|t| t.contains("model")),
+        edges
+            .get("diagnose::engine")
+            .is_some_and(|t| t.contains("model")),
         "the parser sees nothing: {edges:?}"
     );
     let mut wrong = Vec::new();
     for (from, targets) in &edges {
         let Some(lf) = layer(from) else {
-            wrong.push(format!("{from}: not in LAYERS (give the new module a layer)"));
+            wrong.push(format!(
+                "{from}: not in LAYERS (give the new module a layer)"
+            ));
             continue;
         };
         for to in targets {
@@ -180,7 +189,11 @@ fn every_module_uses_only_lower_layers() {
             }
         }
     }
-    assert!(wrong.is_empty(), "layering violations:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "layering violations:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]

@@ -176,7 +176,8 @@ impl Engine {
                 // In trouble only by a signature in its log or events, yet no cause named: the
                 // signature was not decisive after all (a healthy log with one odd line).
                 // A recognised condition outside the taxonomy (`detail`) is still worth saying.
-                (d.cause != Cause::Unknown || d.detail.is_some() || triage::is_failing(i)).then_some(d)
+                (d.cause != Cause::Unknown || d.detail.is_some() || triage::is_failing(i))
+                    .then_some(d)
             })
             .collect();
         out.sort_by(|a, b| {
@@ -296,10 +297,9 @@ impl Engine {
         // A crash shown only by a bare error exit code: the cause is in the log nobody has read
         // yet, and the diagnosis says so with a low confidence.
         let thin = cause == Cause::AppCrash
-            && signals
-                .iter()
-                .filter(|s| s.evidence.cause == cause)
-                .all(|s| matches!(s.origin, Origin::Status { id, .. } if id == "status.exit_error"));
+            && signals.iter().filter(|s| s.evidence.cause == cause).all(
+                |s| matches!(s.origin, Origin::Status { id, .. } if id == "status.exit_error"),
+            );
         let confidence = if (top.is_none() || thin) && cause != Cause::Unknown {
             confidence.min(UNSUPPORTED_CAP)
         } else {

@@ -101,4 +101,3 @@ impl Report {
         self.diagnoses.iter().map(|d| d.redacted).sum()
     }
 }
-

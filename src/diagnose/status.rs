@@ -10,8 +10,8 @@
 //! in table order: `OOMKilled` before exit codes, so a kill at the limit is never also read as a
 //! crash.
 
-use super::signals::{Origin, Signal, LOG_FACTOR, STATUS_FACTOR};
 use super::report::Evidence;
+use super::signals::{Origin, Signal, LOG_FACTOR, STATUS_FACTOR};
 use crate::cause::Cause;
 use crate::incident::{
     clip_around, ContainerState, Incident, SourceKind, Terminated, MAX_EVIDENCE_LEN,
@@ -259,7 +259,10 @@ pub(crate) fn status_signals(set: &PatternSet, incident: &Incident, sig: &mut Ve
         Some(ContainerState::Terminated(t)) => Some(t),
         _ => None,
     };
-    for (label, t) in [("State", current), ("Last State", st.last_terminated.as_ref())] {
+    for (label, t) in [
+        ("State", current),
+        ("Last State", st.last_terminated.as_ref()),
+    ] {
         let Some(t) = t else { continue };
         if let Some(m) = &t.message {
             for line in m.lines().filter(|l| !l.trim().is_empty()) {

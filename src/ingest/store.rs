@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use super::artifact::{Artifact, ContainerRecord, LogItem, PodEvent, PodRecord, PodRow};
-use crate::k8s::workload_of;
 use crate::incident::{
     ContainerSpec, ContainerState, ContainerStatus, EventRecord, Incident, LogScan, Terminated,
 };
+use crate::k8s::workload_of;
 
 #[derive(Debug, Default)]
 struct Container {
