@@ -38,6 +38,6 @@ pub(crate) mod triage;
 pub use backoff::{backoff, Backoff};
 pub use engine::{Engine, Mode};
 pub use remediation::remediation;
-pub use report::{Alternative, Diagnosis, Evidence, Report};
+pub use report::{Alternative, Diagnosis, Evidence, Report, SCHEMA};
 pub use scoring::{PerCause, TEMPERATURE, UNKNOWN_SCORE};
 pub use triage::{is_failing, restart_age, status_in_trouble};

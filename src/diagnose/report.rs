@@ -83,16 +83,40 @@ impl Diagnosis {
     }
 }
 
+/// The JSON schema id of a serialised [`Report`]; bumped only on incompatible changes.
+pub const SCHEMA: &str = "podmortem/v1";
+
 /// The result of analysing a set of inputs.
-#[derive(Debug, Default, Serialize)]
+///
+/// Its serde form is the `podmortem/v1` document:
+/// `{"schema":"podmortem/v1","diagnoses":[…],"errors":[…],"redacted":N}`.
+#[derive(Debug, Default)]
 pub struct Report {
     /// One diagnosis per failing container, most confident first.
     pub diagnoses: Vec<Diagnosis>,
     /// Inputs that could not be (fully) read.
     pub errors: Vec<crate::error::InputError>,
     /// How many incidents (containers) were assembled, failing or not.
-    #[serde(skip)]
     pub incidents: usize,
+}
+
+impl Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Document<'a> {
+            schema: &'static str,
+            diagnoses: &'a [Diagnosis],
+            errors: &'a [crate::error::InputError],
+            redacted: usize,
+        }
+        Document {
+            schema: SCHEMA,
+            diagnoses: &self.diagnoses,
+            errors: &self.errors,
+            redacted: self.redacted(),
+        }
+        .serialize(s)
+    }
 }
 
 impl Report {
