@@ -324,6 +324,9 @@ mod tests {
     fn rows_sharing_an_id_share_cause_and_explanation() {
         for a in STATUS_RULES {
             assert!(a.id.starts_with("status."), "{}", a.id);
+            if let Some(d) = a.detail {
+                assert!(a.cause.details().contains(&d), "{}: detail {d}", a.id);
+            }
             for b in STATUS_RULES.iter().filter(|b| b.id == a.id) {
                 assert_eq!(a.cause, b.cause, "{}", a.id);
                 assert_eq!(a.explain, b.explain, "{}", a.id);
