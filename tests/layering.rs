@@ -31,10 +31,11 @@ const LAYERS: &[(&str, u32)] = &[
     ("ingest", 6),
     ("model", 7),
     ("diagnose::engine", 8),
-    ("diagnose", 9),
-    ("render", 10),
-    ("eval", 10),
-    ("live", 11),
+    ("diagnose::fixtures", 9),
+    ("diagnose", 10),
+    ("render", 11),
+    ("eval", 11),
+    ("live", 12),
 ];
 
 /// `diagnose`'s submodules that are layers of their own.

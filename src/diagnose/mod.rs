@@ -27,6 +27,7 @@
 mod backoff;
 pub(crate) mod command;
 mod engine;
+mod fixtures;
 mod remediation;
 mod report;
 pub(crate) mod scoring;
@@ -37,6 +38,7 @@ pub(crate) mod triage;
 
 pub use backoff::{backoff, Backoff};
 pub use engine::{Engine, Mode};
+pub use fixtures::FixtureReport;
 pub use remediation::remediation;
 pub use report::{Alternative, Diagnosis, Evidence, Report, SCHEMA};
 pub use scoring::{PerCause, TEMPERATURE, UNKNOWN_SCORE};

@@ -210,10 +210,15 @@ fn terminated_text(prefix: &str, t: &Terminated) -> String {
 /// over its messages.
 pub(crate) fn status_signals(set: &PatternSet, incident: &Incident, sig: &mut Vec<Signal>) {
     let mut texts: Vec<(String, String)> = Vec::new();
-    if let Some(m) = &incident.pod_message {
-        texts.push(("pod status".into(), m.clone()));
+    // `describe` prints an empty `Message:` line: no message.
+    let pod_message = incident
+        .pod_message
+        .as_deref()
+        .filter(|m| !m.trim().is_empty());
+    if let Some(m) = pod_message {
+        texts.push(("pod status".into(), m.to_string()));
     }
-    if incident.pod_message.is_none() {
+    if pod_message.is_none() {
         if let Some(reason) = incident.pod_reason.as_deref() {
             for r in STATUS_RULES {
                 if matches!(r.when, When::PodReason(p) if p == reason) {
