@@ -118,7 +118,7 @@ impl Cause {
             ],
             Cause::DependencyUnavailable => &["refused", "dns", "timeout"],
             Cause::AppCrash => &["segfault", "abort"],
-            Cause::Unknown => &["evicted", "run_as_non_root"],
+            Cause::Unknown => &["evicted", "run_as_non_root", "node_sysctl"],
             _ => &[],
         }
     }
