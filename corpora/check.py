@@ -19,16 +19,11 @@ from pathlib import Path
 
 import yaml
 
-CAUSES = {
-    "oom_killed": {"container_limit", "runtime_heap"},
-    "liveness_probe_failed": {"liveness", "startup"},
-    "missing_secret_or_configmap": set(), "config_error": set(),
-    "image_pull_error": {"not_found", "unauthorized", "registry_unreachable", "rate_limited", "invalid_reference"},
-    "bad_command": set(), "exec_format_error": set(), "permission_denied": set(),
-    "dependency_unavailable": {"refused", "dns", "timeout"},
-    "credentials_rejected": set(), "rbac_forbidden": set(), "port_in_use": set(), "tls_error": set(),
-    "disk_full": set(), "volume_mount_failed": set(), "exits_immediately": set(), "app_crash": set(), "none": set(),
-}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from causes import TAXONOMY  # noqa: E402  (the engine's own cause list, src/cause.rs)
+
+# `none`: a healthy object that must get no confident diagnosis.
+CAUSES = {**TAXONOMY, "none": set()}
 CRI_RE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(?:Z|[+-]\d\d:\d\d)) (stdout|stderr) ([PF])(?::\S+)? (.*)$")
 LEFTOVER_RE = re.compile(r"\{=[a-z]+|\x01|\x02")
 BACKOFF_RE = re.compile(r"back-off (\S+) restarting failed container=(\S+) pod=")

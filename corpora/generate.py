@@ -81,6 +81,24 @@ DETAILS = {
 }
 SPLITS = [("train", 0.70), ("validation", 0.15), ("test", 0.15)]
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from causes import TAXONOMY  # noqa: E402  (the engine's own cause list, src/cause.rs)
+
+
+def _check_plan():
+    """The plan covers exactly the engine's causes, with details the engine knows."""
+    planned = set(CAUSE_COUNTS) - {"none"}
+    if planned != set(TAXONOMY):
+        raise SystemExit("corpus plan and src/cause.rs disagree: missing %s, unknown %s"
+                         % (sorted(set(TAXONOMY) - planned), sorted(planned - set(TAXONOMY))))
+    for cause, weights in DETAILS.items():
+        unknown = {d for d, _ in weights} - TAXONOMY[cause]
+        if unknown:
+            raise SystemExit("details %s of %s are not in src/cause.rs" % (sorted(unknown), cause))
+
+
+_check_plan()
+
 
 # ---------------------------------------------------------------------------
 # time helpers

@@ -102,6 +102,27 @@ impl Cause {
         self as usize
     }
 
+    /// The finer labels (`detail`) a diagnosis of this cause may carry. Pattern packs are
+    /// checked against this list, so a typo in a pack is an error rather than a label no
+    /// remediation knows.
+    pub fn details(self) -> &'static [&'static str] {
+        match self {
+            Cause::OomKilled => &["container_limit", "runtime_heap"],
+            Cause::LivenessProbeFailed => &["liveness", "startup"],
+            Cause::ImagePullError => &[
+                "not_found",
+                "unauthorized",
+                "registry_unreachable",
+                "rate_limited",
+                "invalid_reference",
+            ],
+            Cause::DependencyUnavailable => &["refused", "dns", "timeout"],
+            Cause::AppCrash => &["segfault", "abort"],
+            Cause::Unknown => &["evicted", "run_as_non_root", "node_sysctl"],
+            _ => &[],
+        }
+    }
+
     /// A short human title.
     pub fn title(self) -> &'static str {
         match self {

@@ -295,6 +295,52 @@ pub fn run(engine: &crate::Engine, cases: &[Case]) -> Vec<CaseResult> {
         .collect()
 }
 
+/// Training samples from a labeled directory (`cases/` + `labels/`): the failing incidents
+/// of each case that belong to its labeled object (the culprit), with the rule engine's
+/// features; `none` cases contribute theirs as `unknown`.
+#[cfg(feature = "train")]
+pub fn training_samples(dir: &Path) -> Result<Vec<crate::model::train::Sample>, String> {
+    use crate::cause::Cause;
+    use crate::diagnose::{Engine, Mode};
+    use crate::model::train::Sample;
+    use rayon::prelude::*;
+
+    let engine = Engine::new().with_mode(Mode::Rules);
+    let cases = load_cases(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if cases.is_empty() {
+        return Err(format!("{}: no labeled cases", dir.display()));
+    }
+    let out: Vec<Vec<Sample>> = cases
+        .par_iter()
+        .map(|c| {
+            let cause = if c.label.cause == "none" {
+                Cause::Unknown
+            } else {
+                match c.label.cause.parse::<Cause>() {
+                    Ok(x) => x,
+                    Err(_) => return Vec::new(),
+                }
+            };
+            let ingested = crate::ingest::ingest(engine.patterns(), &[Input::Path(c.dir.clone())]);
+            ingested
+                .incidents
+                .iter()
+                .filter(|i| {
+                    engine.in_trouble(i)
+                        && (c.label.object.is_empty() || pod_on_object(&i.pod, &c.label.object))
+                })
+                .map(|i| Sample {
+                    features: engine.features(i),
+                    rule_probs: engine.rule_probabilities(i),
+                    cause,
+                    case: c.id.clone(),
+                })
+                .collect()
+        })
+        .collect();
+    Ok(out.into_iter().flatten().collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

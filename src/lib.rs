@@ -48,6 +48,7 @@ pub mod error;
 pub mod eval;
 pub mod incident;
 pub mod ingest;
+mod k8s;
 #[cfg(feature = "live")]
 pub mod live;
 pub mod model;

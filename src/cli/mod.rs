@@ -204,6 +204,10 @@ enum PatternsCommand {
     Test {
         /// A directory of packs to test instead of the built-in ones.
         dir: Option<PathBuf>,
+        /// Also run object-level rule fixtures: FIXTURES/<rule-id>/match* (the rule must fire
+        /// on that artifact) and nomatch* (it must not), e.g. tests/rules.
+        #[arg(long, value_name = "FIXTURES")]
+        fixtures: Option<PathBuf>,
     },
     /// List the loaded packs and their rules.
     List {
@@ -352,7 +356,7 @@ pub fn main() -> i32 {
         #[cfg(feature = "train")]
         Command::Train(args) => train_cmd::run(args),
         Command::Patterns(cmd) => match cmd {
-            PatternsCommand::Test { dir } => patterns_cmd::test(dir),
+            PatternsCommand::Test { dir, fixtures } => patterns_cmd::test(dir, fixtures),
             PatternsCommand::List { rules, packs } => patterns_cmd::list(rules, &packs),
             PatternsCommand::Export { dialect, packs } => patterns_cmd::export(dialect, &packs),
         },

@@ -8,7 +8,7 @@ use podmortem::PatternSet;
 
 use super::{emit, engine, Dialect, PackArgs};
 
-pub fn test(dir: Option<PathBuf>) -> anyhow::Result<i32> {
+pub fn test(dir: Option<PathBuf>, fixtures: Option<PathBuf>) -> anyhow::Result<i32> {
     let packs = match &dir {
         Some(d) => load_dir(d).with_context(|| format!("cannot load {}", d.display()))?,
         None => embedded_packs(),
@@ -30,8 +30,29 @@ pub fn test(dir: Option<PathBuf>) -> anyhow::Result<i32> {
         examples,
         failures.len()
     );
+    let mut fixture_failures = 0;
+    if let Some(fx) = &fixtures {
+        let engine = podmortem::Engine::with_patterns(set.clone());
+        let report = engine
+            .test_rule_fixtures(fx)
+            .with_context(|| format!("cannot read fixtures in {}", fx.display()))?;
+        for f in &report.failures {
+            println!("FAIL {f}");
+        }
+        println!(
+            "fixtures: {} rules, {} files: {} failure(s)",
+            report.rules,
+            report.files,
+            report.failures.len()
+        );
+        fixture_failures = report.failures.len();
+    }
     if dir.is_some() {
-        return Ok(if failures.is_empty() { 0 } else { 1 });
+        return Ok(if failures.is_empty() && fixture_failures == 0 {
+            0
+        } else {
+            1
+        });
     }
     // The built-in redaction rules carry examples too (patterns/redact/secrets.yaml).
     let redactor = podmortem::redact::Redactor::embedded();
@@ -44,11 +65,13 @@ pub fn test(dir: Option<PathBuf>) -> anyhow::Result<i32> {
         redactor.rules().count(),
         redact_failures.len()
     );
-    Ok(if failures.is_empty() && redact_failures.is_empty() {
-        0
-    } else {
-        1
-    })
+    Ok(
+        if failures.is_empty() && redact_failures.is_empty() && fixture_failures == 0 {
+            0
+        } else {
+            1
+        },
+    )
 }
 
 pub fn list(rules: bool, packs: &PackArgs) -> anyhow::Result<i32> {

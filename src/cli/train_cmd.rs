@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use podmortem::eval::training_samples;
 use podmortem::model::train::{train, TrainOptions};
 
 #[derive(clap::Args, Debug)]
@@ -30,7 +31,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<i32> {
         alpha: args.alpha,
         max_iterations: args.max_iterations,
     };
-    let (model, report) = train(&args.corpus, &opts).map_err(anyhow::Error::msg)?;
+    let tr = training_samples(&args.corpus.join("train")).map_err(anyhow::Error::msg)?;
+    let val = training_samples(&args.corpus.join("validation")).map_err(anyhow::Error::msg)?;
+    let (model, report) = train(tr, val, &args.corpus, &opts).map_err(anyhow::Error::msg)?;
     if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }

@@ -52,7 +52,7 @@ pub fn remediation(
         "<workload>".to_string()
     } else {
         arg(
-            Some(crate::ingest::workload_of(&incident.pod)),
+            Some(crate::k8s::workload_of(&incident.pod)),
             Grammar::Subdomain,
             "<workload>",
         )
@@ -208,6 +208,20 @@ pub fn remediation(
         Cause::AppCrash => vec![
             "The application crashes: read the stack trace in the previous container's log and fix the failing code path or its input.".into(),
             format!("$ kubectl logs{ns_flag} {pod} -c {c} --previous"),
+        ],
+        // Recognised conditions outside the taxonomy: say what to do about them.
+        Cause::Unknown if detail == Some("evicted") => vec![
+            "The kubelet evicted the pod (node pressure or the pod's own ephemeral-storage/memory use): its controller replaces it. Check the node's conditions and the pod's resource requests.".into(),
+            format!("$ kubectl get events{ns_flag} --field-selector reason=Evicted"),
+            format!("$ kubectl describe pod{ns_flag} {pod}"),
+        ],
+        Cause::Unknown if detail == Some("run_as_non_root") => vec![
+            "The pod requires a non-root user but the image runs as root (or as a non-numeric user): set securityContext.runAsUser to a non-zero UID, or give the image a numeric USER.".into(),
+            format!("$ kubectl get pod{ns_flag} {pod} -o jsonpath='{{.spec.securityContext}} {{.spec.containers[?(@.name==\"{c}\")].securityContext}}'"),
+        ],
+        Cause::Unknown if detail == Some("node_sysctl") => vec![
+            "A kernel setting of the node is too low for this program (the log names it and the value it needs): raise it on the node, or with a privileged init container running sysctl -w, then delete the pod.".into(),
+            format!("$ kubectl get pod{ns_flag} {pod} -o jsonpath='{{.spec.nodeName}}'"),
         ],
         Cause::Unknown => vec![
             "Not enough evidence: collect the previous container's log, the pod's events and its status.".into(),

@@ -8,7 +8,7 @@
 //! evidence holds a real failure signature.
 
 use super::backoff::RESET_AFTER_SECS;
-use super::Signal;
+use super::signals::Signal;
 use crate::incident::{ContainerState, ContainerStatus, Incident, SourceKind, Terminated};
 
 /// A signal at least this strong (after source and position factors) shows a failure by

@@ -21,10 +21,10 @@ use rayon::prelude::*;
 
 use crate::error::InputError;
 use crate::incident::Incident;
+pub use crate::k8s::workload_of;
 use crate::patterns::PatternSet;
 use crate::scan::{LogFormat, LogScanner};
 use artifact::{Artifact, LogItem};
-pub use store::workload_of;
 
 /// Structured documents (JSON, YAML, describe, tables) larger than this are refused: they are
 /// read whole, unlike logs.

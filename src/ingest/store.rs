@@ -6,6 +6,7 @@ use super::artifact::{Artifact, ContainerRecord, LogItem, PodEvent, PodRecord, P
 use crate::incident::{
     ContainerSpec, ContainerState, ContainerStatus, EventRecord, Incident, LogScan, Terminated,
 };
+use crate::k8s::workload_of;
 
 #[derive(Debug, Default)]
 struct Container {
@@ -57,7 +58,7 @@ impl Pod {
             .filter_map(|(_, c)| c.status.as_ref())
             .chain(row_status.as_ref())
             .any(|s| {
-                crate::diagnose::status_in_trouble(
+                crate::diagnose::triage::status_in_trouble(
                     s,
                     self.row.as_ref().and_then(|r| r.last_restart_secs),
                 )
@@ -95,30 +96,6 @@ pub(crate) struct Store {
     pods: Vec<Pod>,
     index: HashMap<String, Vec<usize>>,
     loose_logs: Vec<LogItem>,
-}
-
-/// The workload a pod belongs to, from its name: `checkout-7d9f8b6c5d-x2x9k` → `checkout`; `redis-0` → `redis`; `job-abcde` → `job`.
-pub fn workload_of(pod: &str) -> &str {
-    let parts: Vec<&str> = pod.rsplitn(3, '-').collect();
-    let is_hash = |s: &str| {
-        (6..=10).contains(&s.len())
-            && s.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-    };
-    let is_suffix = |s: &str| {
-        s.len() == 5
-            && s.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-    };
-    match parts.as_slice() {
-        [last, hash, base] if is_suffix(last) && is_hash(hash) => base,
-        [last, rest @ ..]
-            if !rest.is_empty() && (is_suffix(last) || last.parse::<u32>().is_ok()) =>
-        {
-            &pod[..pod.len() - last.len() - 1]
-        }
-        _ => pod,
-    }
 }
 
 /// A log line with every word holding a digit masked: instances of one container print the
@@ -521,7 +498,7 @@ fn build(pod: Pod, out: &mut Vec<Incident>) {
         .enumerate()
         .filter(|(_, (_, c))| {
             c.status.as_ref().is_some_and(|s| {
-                crate::diagnose::status_in_trouble(
+                crate::diagnose::triage::status_in_trouble(
                     s,
                     pod.row.as_ref().and_then(|r| r.last_restart_secs),
                 )
@@ -563,7 +540,7 @@ fn build(pod: Pod, out: &mut Vec<Incident>) {
 
 #[cfg(test)]
 mod tests {
-    use super::workload_of;
+    use crate::k8s::workload_of;
 
     #[test]
     fn workloads() {

@@ -12,7 +12,8 @@
 //!   retraining.
 
 use crate::cause::Cause;
-use crate::diagnose::{Signal, UNKNOWN_SCORE};
+use crate::diagnose::scoring::{PerCause, UNKNOWN_SCORE};
+use crate::diagnose::signals::Signal;
 use crate::incident::{ContainerState, Incident, SourceKind};
 
 /// Buckets for hashed n-grams.
@@ -165,8 +166,8 @@ fn exit_class(code: i32) -> &'static str {
 pub(crate) fn featurize(
     incident: &Incident,
     signals: &[Signal],
-    scores: &[f64; 18],
-    probs: &[f64; 18],
+    scores: &PerCause<f64>,
+    probs: &PerCause<f64>,
 ) -> Features {
     let mut b = Builder {
         dense: Default::default(),
@@ -233,7 +234,7 @@ pub(crate) fn featurize(
     }
     // symbols
     for s in signals {
-        if s.evidence.rule.starts_with("status.") {
+        if s.is_status_rule() {
             // Built-in status facts are not pattern rules: they stay in the model-only view.
             b.symbol(&s.evidence.rule, 1.0);
         } else {
@@ -300,14 +301,14 @@ pub(crate) fn featurize(
     // per-cause block
     for c in Cause::ALL {
         let base = CAUSE_BLOCK + c.index() * PER_CAUSE;
-        let s = scores[c.index()];
+        let s = scores[c];
         if s.is_finite() && c != Cause::Unknown {
             b.set_max(base, (s / 10.0) as f32);
         }
         if c == Cause::Unknown {
             b.set_max(base, (UNKNOWN_SCORE / 10.0) as f32);
         }
-        b.set_max(base + 4, probs[c.index()] as f32);
+        b.set_max(base + 4, probs[c] as f32);
     }
     for s in signals {
         let base = CAUSE_BLOCK + s.evidence.cause.index() * PER_CAUSE;

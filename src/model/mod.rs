@@ -13,6 +13,7 @@ pub mod train;
 use serde::{Deserialize, Serialize};
 
 use crate::cause::Cause;
+use crate::diagnose::scoring::PerCause;
 pub(crate) use features::featurize;
 pub use features::{Features, DIMS};
 
@@ -156,7 +157,7 @@ impl Model {
 
     /// Calibrated probabilities indexed by [`Cause::index`]; `rules` are the rule engine's
     /// probabilities (indexed the same way), pooled in by the fused weights.
-    pub fn predict(&self, f: &Features, rules: &[f64; 18], variant: Variant) -> [f64; 18] {
+    pub fn predict(&self, f: &Features, rules: &PerCause<f64>, variant: Variant) -> PerCause<f64> {
         let w = match variant {
             Variant::ModelOnly => self.model_only.as_ref().unwrap_or(&self.fused),
             Variant::Fused => &self.fused,
@@ -165,14 +166,14 @@ impl Model {
             Variant::ModelOnly => std::borrow::Cow::Owned(f.without_rules()),
             Variant::Fused => std::borrow::Cow::Borrowed(f),
         };
-        let rules: Vec<f64> = self.classes.iter().map(|c| rules[c.index()]).collect();
+        let rules: Vec<f64> = self.classes.iter().map(|&c| rules[c]).collect();
         let p = match variant {
             Variant::Fused => w.pooled(&f, &rules),
             Variant::ModelOnly => w.probabilities(&f, self.classes.len()),
         };
-        let mut out = [0.0; 18];
-        for (c, pc) in self.classes.iter().zip(p) {
-            out[c.index()] = pc;
+        let mut out = PerCause::splat(0.0);
+        for (&c, pc) in self.classes.iter().zip(p) {
+            out[c] = pc;
         }
         out
     }

@@ -11,13 +11,10 @@ use std::time::Instant;
 use linfa::prelude::*;
 use linfa_logistic::MultiLogisticRegression;
 use ndarray::{Array1, Array2};
-use rayon::prelude::*;
 
 use super::{Features, Model, Weights, DIMS, FORMAT};
 use crate::cause::Cause;
-use crate::diagnose::{Engine, Mode};
-use crate::eval::{load_cases, pod_on_object};
-use crate::ingest::Input;
+use crate::diagnose::scoring::PerCause;
 
 /// One training sample.
 #[derive(Debug, Clone)]
@@ -26,8 +23,8 @@ pub struct Sample {
     pub features: Features,
     /// Label.
     pub cause: Cause,
-    /// The rule engine's probabilities (by cause index).
-    pub rule_probs: [f64; 18],
+    /// The rule engine's probabilities.
+    pub rule_probs: PerCause<f64>,
     /// Case id it came from.
     pub case: String,
 }
@@ -72,44 +69,6 @@ pub struct TrainReport {
     pub validation_accuracy_fused: f64,
     /// Seconds spent.
     pub seconds: f64,
-}
-
-/// Collect samples from a labeled directory (`cases/` + `labels/`).
-pub fn samples(dir: &Path) -> Result<Vec<Sample>, String> {
-    let engine = Engine::new().with_mode(Mode::Rules);
-    let cases = load_cases(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    if cases.is_empty() {
-        return Err(format!("{}: no labeled cases", dir.display()));
-    }
-    let out: Vec<Vec<Sample>> = cases
-        .par_iter()
-        .map(|c| {
-            let cause = if c.label.cause == "none" {
-                Cause::Unknown
-            } else {
-                match c.label.cause.parse::<Cause>() {
-                    Ok(x) => x,
-                    Err(_) => return Vec::new(),
-                }
-            };
-            let ingested = crate::ingest::ingest(engine.patterns(), &[Input::Path(c.dir.clone())]);
-            ingested
-                .incidents
-                .iter()
-                .filter(|i| {
-                    engine.in_trouble(i)
-                        && (c.label.object.is_empty() || pod_on_object(&i.pod, &c.label.object))
-                })
-                .map(|i| Sample {
-                    features: engine.features(i),
-                    rule_probs: engine.rule_probabilities(i),
-                    cause,
-                    case: c.id.clone(),
-                })
-                .collect()
-        })
-        .collect();
-    Ok(out.into_iter().flatten().collect())
 }
 
 fn shuffle<T>(v: &mut [T], seed: u64) {
@@ -197,7 +156,7 @@ fn nll(
         } else {
             s.features.without_rules()
         };
-        let rp: Vec<f64> = classes.iter().map(|c| s.rule_probs[c.index()]).collect();
+        let rp: Vec<f64> = classes.iter().map(|c| s.rule_probs[*c]).collect();
         let p = w.pooled(&f, &rp);
         let k = classes.iter().position(|&c| c == s.cause);
         loss -= k.map_or(1e-6f64.ln(), |k| p[k].max(1e-6).ln());
@@ -228,11 +187,16 @@ fn calibrate(w: &Weights, classes: &[Cause], val: &[Sample], rules: bool) -> (f6
     (best.1, best.2)
 }
 
-/// Train on `corpus/train`, calibrate on `corpus/validation`.
-pub fn train(corpus: &Path, opts: &TrainOptions) -> Result<(Model, TrainReport), String> {
+/// Fit on the `train` samples, calibrate on the `validation` ones; `source` names where they
+/// came from in the model's `trained_on`. Samples come from labeled cases (see
+/// [`crate::eval::training_samples`]).
+pub fn train(
+    mut tr: Vec<Sample>,
+    val: Vec<Sample>,
+    source: &Path,
+    opts: &TrainOptions,
+) -> Result<(Model, TrainReport), String> {
     let started = Instant::now();
-    let mut tr = samples(&corpus.join("train"))?;
-    let val = samples(&corpus.join("validation"))?;
     shuffle(&mut tr, opts.seed);
     let (classes, mut fused) = fit(&tr, true, opts)?;
     (fused.temperature, fused.rule_pool) = calibrate(&fused, &classes, &val, true);
@@ -269,7 +233,7 @@ pub fn train(corpus: &Path, opts: &TrainOptions) -> Result<(Model, TrainReport),
         classes,
         trained_on: format!(
             "{}: {} train / {} validation samples, seed {}, alpha {}",
-            corpus.display(),
+            source.display(),
             tr.len(),
             val.len(),
             opts.seed,

@@ -10,7 +10,7 @@ pub(crate) mod literals;
 mod pack;
 mod set;
 
-pub use pack::{PatternPack, Rule, Scope};
+pub use pack::{PatternPack, Rule, RuleStatus, Scope};
 pub use set::{PatternSet, RuleMatch};
 
 use std::path::Path;
