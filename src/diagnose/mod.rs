@@ -25,7 +25,7 @@
 //!   commands, timestamps.
 
 mod backoff;
-pub(crate) mod command;
+pub mod command;
 mod engine;
 mod fixtures;
 mod remediation;
