@@ -623,7 +623,7 @@ impl Watcher {
         sink: &mut dyn Sink,
         r: PodResult,
     ) -> Vec<(PodKey, String, Diagnosis)> {
-        if !st.pods.get(&r.key).is_some_and(|p| p.uid == r.uid) {
+        if st.pods.get(&r.key).is_none_or(|p| p.uid != r.uid) {
             return Vec::new();
         }
         for (c, log_key, scans) in r.fetched {

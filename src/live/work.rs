@@ -100,9 +100,7 @@ pub(crate) async fn diagnose_pod(ctx: Arc<Ctx>, work: PodWork) -> PodResult {
             wanted
                 .into_iter()
                 .map(|(name, trig, need_log)| {
-                    let Some(inc) = find(&incidents, &key, &name) else {
-                        return None;
-                    };
+                    let inc = find(&incidents, &key, &name)?;
                     if trig.gated() {
                         // Live, the clock tells how long ago the container restarted.
                         let mut timed = inc.clone();
