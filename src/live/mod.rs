@@ -606,7 +606,7 @@ impl Watcher {
 
     fn update_health(&self, st: &Tracker, key: &PodKey) {
         if let Some(p) = st.pods.get(key) {
-            for (name, c) in &p.containers {
+            for (name, c) in p.containers.iter() {
                 if c.printed.is_some() {
                     self.metrics.health(&key.0, &key.1, name, c.fp.healthy());
                 }
