@@ -15,9 +15,20 @@
 //! (CrashLoopBackOff, ImagePullBackOff, ErrImagePull, CreateContainerConfigError, …), or — for
 //! an open incident — new events arrive about its pod. The evidence is the Pod object, the
 //! pod's events (indexed from the events watch) and the previous instance's log (bounded tail),
-//! assembled by [`crate::ingest::assemble`] exactly as batch mode reads files. A diagnosis is
-//! printed when it is news for the container: the first one, a new cause, or a new restart
-//! whose top evidence differs.
+//! assembled by [`crate::ingest::assemble_scanned`] exactly as batch mode reads files. A
+//! diagnosis is printed when it is news for the container: the first one, a new cause, or a new
+//! restart whose top evidence differs.
+//!
+//! **The loop never waits.** It only updates its state (`state.rs`) and hands each pod to be
+//! diagnosed to a task (`work.rs`): one task per pod at a time, at most [`MAX_TASKS`] at once,
+//! each request under [`WatchOptions::request_timeout`]. A log request that never answers
+//! delays only its own pod, and `shutdown` is seen at once. Event writes (`--emit-events`,
+//! `emit.rs`) are tasks too, aggregated per container and cause and rate-limited per pod.
+//!
+//! **Memory does not grow with healthy pods' objects**: per pod a compact fingerprint of each
+//! container; the Pod object only while it is in trouble; events only for such pods (and a
+//! bounded window of warnings about others); scans of fetched logs, not their text, within a
+//! byte budget.
 //!
 //! **Node-local mode** ([`WatchOptions::node`], `watch --node`): the pods watch carries the field
 //! selector `spec.nodeName=<node>`, events about other nodes' pods are not kept, and logs are

@@ -497,8 +497,9 @@ impl Tracker {
         {
             return (key, Vec::new());
         }
-        // Events already kept count against the healthy allowance while the pod is healthy.
-        let counted_before = self.pods.get(&key).is_some_and(|p| p.object.is_none());
+        // Events already kept count against the shared allowance while the pod is unknown or
+        // healthy.
+        let counted_before = self.pods.get(&key).is_none_or(|p| p.object.is_none());
         let entry = self.pods.entry(key.clone()).or_insert_with(|| PodEntry {
             uid: uid.clone(),
             resource_version: String::new(),
@@ -577,6 +578,17 @@ impl Tracker {
     }
 
     fn forget(&mut self, key: &PodKey) {
+        // A deleted pod needs no evidence (a new pod of the same name has a new uid).
+        let counted = self.pods.get(key).is_none_or(|p| p.object.is_none());
+        if let Some(q) = self.events.remove(key) {
+            if counted {
+                self.healthy_events = self.healthy_events.saturating_sub(q.len());
+            }
+            for k in q {
+                self.event_owner
+                    .remove(&(key.0.clone(), k.name.to_string()));
+            }
+        }
         self.pods.remove(key);
         self.logs.forget_pod(key);
     }
@@ -604,12 +616,10 @@ impl Tracker {
     }
 
     /// Whether events about this pod are worth their memory beyond the shared allowance: it
-    /// is unknown yet (the events list may come first), in trouble, or reported.
+    /// is in trouble, reported or starting. Events about pods not (or no longer) known share
+    /// the allowance with healthy pods: a cluster's events outlive their pods by an hour.
     fn pod_needs_events(&self, pod: &PodKey) -> bool {
-        match self.pods.get(pod) {
-            None => true,
-            Some(p) => p.object.is_some(),
-        }
+        self.pods.get(pod).is_some_and(|p| p.object.is_some())
     }
 
     /// Index an event; returns its pod when the event is new or changed (a relist repeats
@@ -641,8 +651,8 @@ impl Tracker {
         }
         let needed = self.pod_needs_events(&pod);
         if !needed {
-            // A healthy pod: only what could explain its next crash (warnings, the kubelet's
-            // Killing), and only within the shared allowance.
+            // A healthy or unknown pod: only what could explain a crash (warnings, the
+            // kubelet's Killing), and only within the shared allowance.
             let useful =
                 ev.type_.as_deref() == Some("Warning") || ev.reason.as_deref() == Some("Killing");
             if !useful || self.healthy_events >= EVENTS_HEALTHY_TOTAL {
@@ -690,7 +700,7 @@ impl Tracker {
         self.healthy_events = self
             .events
             .iter()
-            .filter(|(k, _)| pods.get(*k).is_some_and(|p| p.object.is_none()))
+            .filter(|(k, _)| pods.get(*k).is_none_or(|p| p.object.is_none()))
             .map(|(_, q)| q.len())
             .sum();
     }
@@ -1038,5 +1048,26 @@ mod tests {
         );
         assert!(cache.get(&key(n - 1), "app", "k").is_some());
         assert!(cache.get(&key(n - 1), "app", "other crash").is_none());
+    }
+
+    #[test]
+    fn events_of_unknown_and_deleted_pods_are_bounded() {
+        let mut t = Tracker::default();
+        // Events about pods never seen (deleted before podmortem started): warnings only.
+        let mut normal = warning("gone", "n1", "Scheduled");
+        normal.type_ = Some("Normal".into());
+        assert_eq!(t.apply_event(&normal), None);
+        for i in 0..EVENTS_HEALTHY_TOTAL + 100 {
+            t.apply_event(&warning(&format!("gone-{i}"), &format!("g-{i}"), "BackOff"));
+        }
+        assert_eq!(t.event_count(), EVENTS_HEALTHY_TOTAL);
+        // A pod in trouble gets its events all the same; deleting it drops them.
+        let bad = named_pod("bad", "u2", oom_loop(1, "c1"));
+        t.apply_pod(&bad);
+        assert!(t.apply_event(&warning("bad", "b-1", "BackOff")).is_some());
+        assert_eq!(t.event_count(), EVENTS_HEALTHY_TOTAL + 1);
+        t.delete_pod(&bad);
+        assert_eq!(t.event_count(), EVENTS_HEALTHY_TOTAL);
+        assert_eq!(t.event_owner.len(), EVENTS_HEALTHY_TOTAL);
     }
 }
