@@ -1340,7 +1340,8 @@ async fn an_alternating_cause_writes_two_events_and_is_rate_limited() {
     f.srv.set_pod(healthy_pod("default", "flappy"));
     let mut o = opts("default");
     o.emit_events = true;
-    let run = Running::start(&f.conn, o).await;
+    let metrics = Metrics::new();
+    let run = Running::start_with(Watcher::new(&f.conn, o).with_metrics(metrics.clone())).await;
     // OOM kill, image pull failure, OOM kill, … 40 changes of cause.
     for i in 0..40u32 {
         let pod = if i % 2 == 0 {
@@ -1369,6 +1370,38 @@ async fn an_alternating_cause_writes_two_events_and_is_rate_limited() {
     assert!(flappy.len() <= 2, "{flappy:#?}");
     let writes: i64 = flappy.iter().map(|e| e["count"].as_i64().unwrap()).sum();
     assert!(writes <= 4, "{writes} writes for {printed} diagnoses");
+    // The skipped writes are counted where an operator sees them.
+    let suppressed = metrics.events_suppressed_total();
+    assert!(
+        suppressed > 0 && suppressed + 4 >= u64::try_from(printed).unwrap(),
+        "{suppressed} suppressed of {printed}: all but the burst of 4"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_requests_are_bounded_in_lines_and_bytes() {
+    let f = fixture().await;
+    // One 3 MiB line before the crash: tailLines alone would download all of it.
+    let huge = format!("{}\n{OOM_LOG}", "x".repeat(3 << 20));
+    f.srv.set_log("default", "crashy", "app", true, &huge);
+    f.srv.set_pod(oom_pod("default", "crashy", 1));
+    let mut sink = MemorySink::new();
+    Watcher::new(&f.conn, opts("default"))
+        .once(&mut sink)
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&sink),
+        [("crashy".into(), "app".into(), Cause::OomKilled)]
+    );
+    let logs = log_requests(&f.srv);
+    assert!(!logs.is_empty());
+    for uri in logs {
+        assert!(
+            uri.contains("tailLines=200") && uri.contains("limitBytes=1048576"),
+            "{uri}"
+        );
+    }
 }
 
 #[cfg(unix)]

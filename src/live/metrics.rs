@@ -28,6 +28,8 @@ struct Inner {
     log_sources: [u64; 2],
     /// What the watch loop holds: pods tracked, events kept, bytes of cached log scans.
     held: [u64; 3],
+    /// `--emit-events` writes skipped by the per-pod rate limit.
+    events_suppressed: u64,
 }
 
 /// Where a container log was read from.
@@ -107,6 +109,16 @@ impl Metrics {
         self.lock()
             .incidents
             .retain(|(ns, p, _), _| !(ns == namespace && p == pod));
+    }
+
+    /// An Event write was skipped by the per-pod rate limit.
+    pub(crate) fn event_suppressed(&self) {
+        self.lock().events_suppressed += 1;
+    }
+
+    /// `podmortem_events_suppressed_total`.
+    pub fn events_suppressed_total(&self) -> u64 {
+        self.lock().events_suppressed
     }
 
     /// A watch or request failed and is being retried.
@@ -203,6 +215,13 @@ impl Metrics {
                 m.log_sources[source.index()]
             );
         }
+        s.push_str("# HELP podmortem_events_suppressed_total Event writes (--emit-events) skipped by the per-pod rate limit.\n");
+        s.push_str("# TYPE podmortem_events_suppressed_total counter\n");
+        let _ = writeln!(
+            s,
+            "podmortem_events_suppressed_total {}",
+            m.events_suppressed
+        );
         for (i, (name, help)) in [
             ("podmortem_tracked_pods", "Pods the watch follows (a compact fingerprint each; the object only while in trouble)."),
             ("podmortem_kept_events", "Events kept as evidence (pods in trouble, and a bounded window of warnings about others)."),

@@ -180,8 +180,6 @@ struct RunState {
     warned: std::collections::HashSet<&'static str>,
     /// `--emit-events` switched off after a 403.
     emit_disabled: bool,
-    /// Event writes skipped by the per-pod rate limit.
-    events_suppressed: u64,
 }
 
 impl Watcher {
@@ -681,7 +679,7 @@ impl Watcher {
             return Ok(None);
         }
         if !ledger.allow(key, std::time::Instant::now()) {
-            run.events_suppressed += 1;
+            self.metrics.event_suppressed();
             return Ok(None);
         }
         let name = emit::event_name(key, &p.uid, c, d);
