@@ -300,7 +300,7 @@ fn node_daemonset_reads_its_node_logs_without_pods_log() {
     let res = &c["resources"];
     assert_eq!(res["requests"]["cpu"], "20m");
     assert_eq!(res["requests"]["memory"], "32Mi");
-    // Sized from benches/watch_load.rs (BENCHMARKS.md): 29-33 MiB peak measured, plus room for
+    // Sized from benches/watch_load.rs (BENCHMARKS.md): 27-29 MiB peak measured, plus room for
     // every regex compiled.
     assert_eq!(res["limits"]["memory"], "96Mi");
 
