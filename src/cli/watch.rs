@@ -66,8 +66,9 @@ pub struct WatchArgs {
     /// give `0.0.0.0:9464` to serve other hosts (a Prometheus or a kubelet probe).
     #[arg(long, value_name = "ADDR")]
     pub metrics: Option<String>,
-    /// Write a Warning Event (reason PodmortemDiagnosis) on the pod for each diagnosis
-    /// (needs create on events).
+    /// Write a Warning Event (reason PodmortemDiagnosis) on the pod per container and cause;
+    /// a repeat counts on it (needs create/get/patch on events). At most 4 writes per pod,
+    /// then one a minute.
     #[arg(long)]
     pub emit_events: bool,
     /// Colour text output.
