@@ -90,7 +90,11 @@ fn assert_hardened_and_probed(workload: &Value) {
         .iter()
         .position(|a| *a == "--metrics")
         .expect("--metrics");
-    let port: u64 = args[at + 1].trim_start_matches(':').parse().unwrap();
+    // `:PORT` would listen on the loopback only: the kubelet's probes and Prometheus come
+    // from outside the container.
+    let addr = args[at + 1];
+    assert!(addr.starts_with("0.0.0.0:"), "{name}: --metrics {addr}");
+    let port: u64 = addr.rsplit(':').next().unwrap().parse().unwrap();
     let ports = c["ports"].as_array().unwrap();
     let metrics = ports.iter().find(|p| p["name"] == "metrics").unwrap();
     assert_eq!(metrics["containerPort"], port, "{name}");
@@ -154,6 +158,48 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     v
 }
 
+fn rbac_file(path: &str) -> Vec<Value> {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
+    serde_saphyr::from_multiple(&text).unwrap()
+}
+
+/// Finding 22: applying deploy/rbac.yaml grants one namespace, never the cluster; the
+/// cluster-wide role is a separate file one applies on purpose.
+#[test]
+fn default_rbac_is_namespaced_and_the_cluster_role_is_opt_in() {
+    let docs = rbac_file("deploy/rbac.yaml");
+    let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["Namespace", "ServiceAccount", "Role", "RoleBinding"],
+        "no ClusterRole or ClusterRoleBinding by default"
+    );
+    let role = find(&docs, "Role", "podmortem");
+    assert_eq!(
+        grants(role),
+        pairs(&[
+            ("events", "list"),
+            ("events", "watch"),
+            ("pods", "get"),
+            ("pods", "list"),
+            ("pods", "watch"),
+            ("pods/log", "get"),
+        ])
+    );
+    let binding = find(&docs, "RoleBinding", "podmortem");
+    assert_eq!(binding["roleRef"]["kind"], "Role");
+    let cluster = rbac_file("deploy/rbac-cluster.yaml");
+    let kinds: Vec<&str> = cluster
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["ClusterRole", "ClusterRoleBinding"]);
+    // Read-only: nothing that writes.
+    for (_, verb) in grants(find(&cluster, "ClusterRole", "podmortem")) {
+        assert!(["get", "list", "watch"].contains(&verb.as_str()), "{verb}");
+    }
+}
+
 #[test]
 fn cluster_deployment_watches_all_namespaces_and_emits_events() {
     let Some(docs) = render("deploy/cluster") else {
@@ -163,19 +209,22 @@ fn cluster_deployment_watches_all_namespaces_and_emits_events() {
     assert_eq!(d["spec"]["replicas"], 1);
     let c = &d["spec"]["template"]["spec"]["containers"][0];
     let args = strings(&c["args"]);
-    assert_eq!(args, ["watch", "-A", "--metrics", ":9464", "--emit-events"]);
+    assert_eq!(
+        args,
+        ["watch", "-A", "--metrics", "0.0.0.0:9464", "--emit-events"]
+    );
     assert_binary_accepts(&args);
     assert_hardened_and_probed(d);
 
-    // deploy/rbac.yaml's read-only ClusterRole, plus create on events, nothing else.
+    // deploy/rbac-cluster.yaml's read-only ClusterRole, plus what --emit-events needs (create
+    // an Event, read and patch it to count repeats), nothing else.
     let role = role_of(&docs, d);
-    let rbac =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/rbac.yaml"))
-            .unwrap();
-    let base: Vec<Value> = serde_saphyr::from_multiple(&rbac).unwrap();
+    let base = rbac_file("deploy/rbac-cluster.yaml");
     let base = find(&base, "ClusterRole", "podmortem");
     let mut want = grants(base);
-    want.push(("events".into(), "create".into()));
+    for verb in ["create", "get", "patch"] {
+        want.push(("events".into(), verb.into()));
+    }
     want.sort();
     assert_eq!(grants(role), want);
     find(&docs, "Namespace", "podmortem");
@@ -201,7 +250,7 @@ fn node_daemonset_reads_its_node_logs_without_pods_log() {
             "--log-root",
             "/var/log/pods",
             "--metrics",
-            ":9464"
+            "0.0.0.0:9464"
         ]
     );
     // The kubelet expands $(NODE_NAME) from the env below.
@@ -251,7 +300,9 @@ fn node_daemonset_reads_its_node_logs_without_pods_log() {
     let res = &c["resources"];
     assert_eq!(res["requests"]["cpu"], "20m");
     assert_eq!(res["requests"]["memory"], "32Mi");
-    assert_eq!(res["limits"]["memory"], "64Mi");
+    // Sized from benches/watch_load.rs (BENCHMARKS.md): 27-29 MiB peak measured, plus room for
+    // every regex compiled.
+    assert_eq!(res["limits"]["memory"], "96Mi");
 
     // Scraped on every node.
     let annotations = &ds["spec"]["template"]["metadata"]["annotations"];

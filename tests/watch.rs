@@ -1190,3 +1190,256 @@ async fn binary_node_mode_takes_the_node_from_node_name_and_spans_namespaces() {
     assert_eq!(lines[0]["cause"], "port_in_use");
     assert_eq!(log_requests(&f.srv), Vec::<String>::new());
 }
+
+// ---------------------------------------------------------------------------------------------
+// A loop that cannot freeze, Events that aggregate, exec plugins that do not leak.
+
+/// `a`, `b`, `c` crash-looping with their logs; `stuck` too, but its log requests never answer.
+fn seed_with_a_hung_log(srv: &FakeApiServer) {
+    for p in ["a", "b", "c", "stuck"] {
+        srv.set_log("default", p, "app", true, OOM_LOG);
+        srv.set_pod(oom_pod("default", p, 2));
+    }
+    srv.hang_log("default", "stuck");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_that_never_answers_delays_only_its_own_pod() {
+    let f = fixture().await;
+    seed_with_a_hung_log(&f.srv);
+    f.srv.set_pod(healthy_pod("default", "later"));
+    let mut o = opts("default");
+    o.request_timeout = Duration::from_millis(1500);
+    let t0 = Instant::now();
+    let run = Running::start(&f.conn, o).await;
+    // The three others, within 2 s of the start, while `stuck`'s request hangs.
+    assert!(
+        run.sink.wait_for(3, Duration::from_secs(2)).await,
+        "{:?} after {:?}",
+        ids(&run.sink),
+        t0.elapsed()
+    );
+    let mut first: Vec<String> = ids(&run.sink).into_iter().map(|(p, ..)| p).collect();
+    first.sort();
+    assert_eq!(first, ["a", "b", "c"]);
+    // A pod failing meanwhile is diagnosed within 2 s of its change all the same.
+    f.srv.set_log("default", "later", "app", true, OOM_LOG);
+    let t1 = Instant::now();
+    f.srv.set_pod(oom_pod("default", "later", 1));
+    assert!(
+        run.sink.wait_for(4, Duration::from_secs(2)).await,
+        "{:?}",
+        ids(&run.sink)
+    );
+    assert!(t1.elapsed() < Duration::from_secs(2));
+    assert_eq!(ids(&run.sink)[3].0, "later");
+    // `stuck` is diagnosed from its status once its request's deadline passes, and says so.
+    assert!(run.sink.wait_for(5, WAIT).await, "{:?}", ids(&run.sink));
+    let d = &run.sink.diagnoses()[4];
+    assert_eq!((d.pod.as_str(), d.cause), ("stuck", Cause::OomKilled));
+    assert!(
+        run.sink
+            .notices()
+            .iter()
+            .any(|n| n.contains("default/stuck/app did not arrive within 1.5s")),
+        "{:?}",
+        run.sink.notices()
+    );
+    // Stopping does not wait for the hung request (a second one is in flight now).
+    f.srv.set_pod(oom_pod("default", "stuck", 3));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let t2 = Instant::now();
+    run.stop().await;
+    assert!(t2.elapsed() < Duration::from_secs(1), "{:?}", t2.elapsed());
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_exits_within_1s_of_sigterm_while_a_log_request_hangs() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let f = fixture().await;
+    seed_with_a_hung_log(&f.srv);
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_podmortem"))
+        .args(["watch", "-o", "json", "--kubeconfig"])
+        .arg(&f.kubeconfig)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut pods = Vec::new();
+    tokio::time::timeout(WAIT, async {
+        while pods.len() < 3 {
+            let line = stdout.next_line().await.unwrap().expect("a diagnosis");
+            let v: Value = serde_json::from_str(&line).unwrap();
+            pods.push(v["pod"].as_str().unwrap().to_string());
+        }
+    })
+    .await
+    .expect("the other pods are diagnosed");
+    pods.sort();
+    assert_eq!(pods, ["a", "b", "c"]);
+    // `stuck`'s log request is pending on the server.
+    assert!(log_requests(&f.srv)
+        .iter()
+        .any(|u| u.contains("/pods/stuck/log")));
+    let pid = child.id().unwrap().to_string();
+    let t0 = Instant::now();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = tokio::time::timeout(Duration::from_secs(1), child.wait())
+        .await
+        .expect("exits within 1 s of SIGTERM")
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "after {:?}", t0.elapsed());
+}
+
+/// Our Events in the fake server.
+fn own_events(srv: &FakeApiServer) -> Vec<Value> {
+    srv.events()
+        .into_iter()
+        .filter(|e| e["reason"] == "PodmortemDiagnosis")
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_once_runs_count_on_one_event() {
+    let f = fixture().await;
+    f.srv.set_log("default", "crashy", "app", true, OOM_LOG);
+    f.srv.set_pod(oom_pod("default", "crashy", 3));
+    let mut o = opts("default");
+    o.emit_events = true;
+    for run in 1..=4 {
+        let mut sink = MemorySink::new();
+        let summary = Watcher::new(&f.conn, o.clone())
+            .once(&mut sink)
+            .await
+            .unwrap();
+        assert_eq!(summary.printed, 1, "run {run}");
+        assert!(sink.notices().is_empty(), "{:?}", sink.notices());
+    }
+    let ours = own_events(&f.srv);
+    assert_eq!(ours.len(), 1, "{ours:#?}");
+    assert_eq!(ours[0]["count"], 4);
+    assert_eq!(
+        ours[0]["involvedObject"]["fieldPath"],
+        "spec.containers{app}"
+    );
+    assert!(ours[0]["message"].as_str().unwrap().contains("oom_killed"));
+    assert!(ours[0]["lastTimestamp"].as_str() >= ours[0]["firstTimestamp"].as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alternating_cause_writes_two_events_and_is_rate_limited() {
+    let f = fixture().await;
+    f.srv.set_log("default", "flappy", "app", true, OOM_LOG);
+    f.srv.set_pod(healthy_pod("default", "flappy"));
+    let mut o = opts("default");
+    o.emit_events = true;
+    let metrics = Metrics::new();
+    let run = Running::start_with(Watcher::new(&f.conn, o).with_metrics(metrics.clone())).await;
+    // OOM kill, image pull failure, OOM kill, … 40 changes of cause.
+    for i in 0..40u32 {
+        let pod = if i % 2 == 0 {
+            oom_pod_with_id("default", "flappy", i + 1, &format!("c{i}"))
+        } else {
+            image_pod("default", "flappy")
+        };
+        f.srv.set_pod(pod);
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    // Let the loop catch up (a marker pod is reported after the last change).
+    f.srv.set_pod(image_pod("default", "marker"));
+    let deadline = Instant::now() + WAIT;
+    while !ids(&run.sink).iter().any(|(p, ..)| p == "marker") && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sink = run.stop().await;
+    let printed = ids(&sink).iter().filter(|(p, ..)| p == "flappy").count();
+    assert!(printed >= 4, "the cause did alternate: {printed} diagnoses");
+    let flappy: Vec<Value> = own_events(&f.srv)
+        .into_iter()
+        .filter(|e| e["involvedObject"]["name"] == "flappy")
+        .collect();
+    // One Event per cause, counted; writes stop at the per-pod burst.
+    assert!(flappy.len() <= 2, "{flappy:#?}");
+    let writes: i64 = flappy.iter().map(|e| e["count"].as_i64().unwrap()).sum();
+    assert!(writes <= 4, "{writes} writes for {printed} diagnoses");
+    // The skipped writes are counted where an operator sees them.
+    let suppressed = metrics.events_suppressed_total();
+    assert!(
+        suppressed > 0 && suppressed + 4 >= u64::try_from(printed).unwrap(),
+        "{suppressed} suppressed of {printed}: all but the burst of 4"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_requests_are_bounded_in_lines_and_bytes() {
+    let f = fixture().await;
+    // One 3 MiB line before the crash: tailLines alone would download all of it.
+    let huge = format!("{}\n{OOM_LOG}", "x".repeat(3 << 20));
+    f.srv.set_log("default", "crashy", "app", true, &huge);
+    f.srv.set_pod(oom_pod("default", "crashy", 1));
+    let mut sink = MemorySink::new();
+    Watcher::new(&f.conn, opts("default"))
+        .once(&mut sink)
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&sink),
+        [("crashy".into(), "app".into(), Cause::OomKilled)]
+    );
+    let logs = log_requests(&f.srv);
+    assert!(!logs.is_empty());
+    for uri in logs {
+        assert!(
+            uri.contains("tailLines=200") && uri.contains("limitBytes=1048576"),
+            "{uri}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_exec_plugin_shows_its_program_and_status_only() {
+    let f = fixture().await;
+    let dir = TempDir::new().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\n\
+             clusters: [{{name: fake, cluster: {{server: \"{}\"}}}}]\n\
+             users: [{{name: fake, user: {{exec: {{apiVersion: client.authentication.k8s.io/v1beta1, \
+             command: sh, args: [\"-c\", \"echo stdout-TOKEN-1234; echo stderr-TOKEN-5678 >&2; exit 7\", \"arg-TOKEN-90\"], \
+             env: [{{name: PLUGIN_SECRET, value: env-TOKEN-4242}}], interactiveMode: Never}}}}}}]\n\
+             contexts: [{{name: fake, context: {{cluster: fake, user: fake, namespace: default}}}}]\n\
+             current-context: fake\n",
+            f.srv.url()
+        ),
+    )
+    .unwrap();
+    for extra in [&["--once"][..], &[][..]] {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_podmortem"))
+            .arg("watch")
+            .args(extra)
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .output()
+            .await
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("exec credential plugin `sh` failed (exit status 7"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("TOKEN"), "{stderr}");
+        assert!(!stderr.contains("-c"), "{stderr}");
+    }
+}

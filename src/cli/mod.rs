@@ -73,9 +73,9 @@ Examples:
   kubectl podmortem watch -n shop           # as a kubectl plugin (kubectl-podmortem on PATH)
   podmortem watch --node worker-3           # this node's pods, logs from /var/log/pods
 
-Needs get/list/watch on pods, get on pods/log, list/watch on events (deploy/rbac.yaml);
---emit-events also needs create on events; --node needs no pods/log when the kubelet's
-log files are readable (deploy/node).
+Needs get/list/watch on pods, get on pods/log, list/watch on events (deploy/rbac.yaml, one
+namespace; deploy/rbac-cluster.yaml for -A); --emit-events also needs create/get/patch on
+events; --node needs no pods/log when the kubelet's log files are readable (deploy/node).
 
 Exit status: 0 on Ctrl-C/SIGTERM or after --once, 1 when the cluster cannot be used
 (no kubeconfig, unreachable, unauthorized, forbidden, namespace not found), 2 on usage

@@ -69,11 +69,13 @@ pub struct WatchArgs {
     /// Lines of each container's log to fetch.
     #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(i64).range(1..))]
     pub tail_lines: i64,
-    /// Serve Prometheus metrics on ADDR (e.g. `:9464` or `127.0.0.1:9464`) at /metrics.
+    /// Serve Prometheus metrics at /metrics and /healthz on ADDR: `:9464` is 127.0.0.1:9464;
+    /// give `0.0.0.0:9464` to serve other hosts (a Prometheus or a kubelet probe).
     #[arg(long, value_name = "ADDR")]
     pub metrics: Option<String>,
-    /// Write a Warning Event (reason PodmortemDiagnosis) on the pod for each diagnosis
-    /// (needs create on events).
+    /// Write a Warning Event (reason PodmortemDiagnosis) on the pod per container and cause;
+    /// a repeat counts on it (needs create/get/patch on events). At most 4 writes per pod,
+    /// then one a minute.
     #[arg(long)]
     pub emit_events: bool,
     /// Colour text output.
@@ -89,10 +91,11 @@ pub struct WatchArgs {
     pub packs: PackArgs,
 }
 
-/// `:9464` means all interfaces, as Prometheus exporters usually accept.
+/// `:9464` means the loopback interface: metrics name pods and namespaces, so exposing them
+/// on every interface must be asked for (`0.0.0.0:9464`, as the manifests in `deploy/` do).
 fn metrics_addr(a: &str) -> String {
     if a.starts_with(':') {
-        format!("0.0.0.0{a}")
+        format!("127.0.0.1{a}")
     } else {
         a.to_string()
     }
@@ -137,7 +140,14 @@ async fn run_async(args: WatchArgs) -> anyhow::Result<i32> {
         anyhow::bail!("--min-confidence must be between 0 and 1");
     }
     let exit_code = args.exit_code;
-    match watch(args).await {
+    // SIGTERM/Ctrl-C end the command whatever it is waiting for (start-up requests, a
+    // diagnosis): dropping `watch` cancels it, and nothing it holds needs flushing.
+    let result = tokio::select! {
+        biased;
+        _ = shutdown_signal() => Ok(0),
+        r = watch(args) => r,
+    };
+    match result {
         Ok(printed) => Ok(if exit_code && printed > 0 { 3 } else { 0 }),
         Err(Failure::Watch(WatchError::Output(e))) if e.kind() == io::ErrorKind::BrokenPipe => {
             Ok(0)
@@ -222,6 +232,7 @@ async fn watch(args: WatchArgs) -> Result<usize, Failure> {
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_LOG_ROOT))
         }),
+        ..WatchOptions::default()
     };
     // Compile the pattern packs while the cluster is checked: start-up errors come back
     // without waiting for it, and the happy path overlaps the two.
@@ -270,16 +281,11 @@ async fn watch(args: WatchArgs) -> Result<usize, Failure> {
         scope.push_str(&format!(" (node \"{n}\")"));
     }
     if args.once {
-        // Ctrl-C during a one-shot run also exits cleanly.
-        tokio::select! {
-            r = watcher.once(&mut sink) => {
-                r.map_err(Failure::Watch)?;
-                if sink.printed == 0 {
-                    // On stderr: stdout stays empty (or valid JSON lines) for scripts.
-                    eprintln!("podmortem: no container in BackOff or failing in {scope}");
-                }
-            }
-            _ = shutdown_signal() => {}
+        // (Ctrl-C during a one-shot run also exits cleanly: see `run_async`.)
+        watcher.once(&mut sink).await?;
+        if sink.printed == 0 {
+            // On stderr: stdout stays empty (or valid JSON lines) for scripts.
+            eprintln!("podmortem: no container in BackOff or failing in {scope}");
         }
         return Ok(sink.printed);
     }
@@ -288,7 +294,7 @@ async fn watch(args: WatchArgs) -> Result<usize, Failure> {
         scope,
         url: conn.url.clone(),
     };
-    watcher.run(&mut sink, shutdown_signal()).await?;
+    watcher.run(&mut sink, std::future::pending()).await?;
     Ok(sink.inner.printed)
 }
 
@@ -345,5 +351,17 @@ struct AbortOnDrop(tokio::task::JoinHandle<()>);
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::metrics_addr;
+
+    #[test]
+    fn a_bare_port_listens_on_the_loopback_only() {
+        assert_eq!(metrics_addr(":9464"), "127.0.0.1:9464");
+        assert_eq!(metrics_addr("0.0.0.0:9464"), "0.0.0.0:9464");
+        assert_eq!(metrics_addr("[::1]:9464"), "[::1]:9464");
     }
 }

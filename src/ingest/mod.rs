@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::error::InputError;
-use crate::incident::Incident;
+use crate::incident::{Incident, LogScan};
 pub use crate::k8s::workload_of;
 use crate::patterns::PatternSet;
 use crate::scan::{LogFormat, LogScanner};
@@ -744,30 +744,93 @@ pub struct ApiLog {
     pub source: Option<String>,
 }
 
+/// A container log already scanned: what live mode keeps between diagnoses instead of the
+/// raw text (a scan is the hits and the crash window, a few KiB, whatever the log's size).
+#[derive(Debug, Clone)]
+pub struct ScannedLog {
+    /// Namespace.
+    pub namespace: String,
+    /// Pod name.
+    pub pod: String,
+    /// Container name.
+    pub container: String,
+    /// The scan.
+    pub scan: LogScan,
+}
+
+impl ScannedLog {
+    /// Roughly how many bytes of memory the scan holds (its texts), for cache budgets.
+    pub fn approx_bytes(&self) -> usize {
+        let s = &self.scan;
+        std::mem::size_of::<Self>()
+            + self.namespace.len()
+            + self.pod.len()
+            + self.container.len()
+            + s.source.len()
+            + s.first_line.as_ref().map_or(0, String::len)
+            + s.hits
+                .iter()
+                .map(|h| {
+                    std::mem::size_of_val(h)
+                        + h.line.text.len()
+                        + h.captures
+                            .iter()
+                            .map(|(k, v)| k.len() + v.len())
+                            .sum::<usize>()
+                })
+                .sum::<usize>()
+            + s.tail
+                .iter()
+                .map(|l| std::mem::size_of_val(l) + l.text.len())
+                .sum::<usize>()
+    }
+}
+
+impl ApiLog {
+    /// Scan the text with `set`, as [`assemble`] does, keeping only the scan.
+    pub fn scan(&self, set: &PatternSet) -> ScannedLog {
+        let previous = if self.previous { " (previous)" } else { "" };
+        let source = match &self.source {
+            Some(s) => format!("{s}{previous}"),
+            None => format!(
+                "api:{}/{}/{}{previous}",
+                self.namespace, self.pod, self.container
+            ),
+        };
+        let mut scanner = LogScanner::new(set, source, None).previous(self.previous);
+        scanner.feed(self.text.as_bytes());
+        ScannedLog {
+            namespace: self.namespace.clone(),
+            pod: self.pod.clone(),
+            container: self.container.clone(),
+            scan: scanner.finish(),
+        }
+    }
+}
+
 /// Assemble incidents from Kubernetes objects already in memory — Pods and Events (core/v1 or
 /// events.k8s.io/v1) as JSON values, in any order — plus container logs. Live mode uses this
 /// with objects from the API server; it goes through the same parsing as files.
 pub fn assemble(set: &PatternSet, objects: &[serde_json::Value], logs: &[ApiLog]) -> Vec<Incident> {
+    let scanned: Vec<ScannedLog> = logs.iter().map(|l| l.scan(set)).collect();
+    assemble_scanned(objects, &scanned)
+}
+
+/// [`assemble`] with logs scanned beforehand ([`ApiLog::scan`]).
+pub fn assemble_scanned(objects: &[serde_json::Value], logs: &[ScannedLog]) -> Vec<Incident> {
     let mut store = store::Store::default();
     let mut arts = Vec::new();
     for o in objects {
         objects::collect(o, "api", &mut arts);
     }
     for l in logs {
-        let previous = if l.previous { " (previous)" } else { "" };
-        let source = match &l.source {
-            Some(s) => format!("{s}{previous}"),
-            None => format!("api:{}/{}/{}{previous}", l.namespace, l.pod, l.container),
-        };
-        let mut scanner = LogScanner::new(set, source, None).previous(l.previous);
-        scanner.feed(l.text.as_bytes());
         arts.push(Artifact::Log(LogItem {
             namespace: Some(l.namespace.clone()),
             pod: Some(l.pod.clone()),
             container: Some(l.container.clone()),
             container_id: None,
             stem: l.container.clone(),
-            scan: scanner.finish(),
+            scan: l.scan.clone(),
         }));
     }
     for a in arts {

@@ -58,7 +58,9 @@ impl Access<'_> {
         match (self.resource, self.verb) {
             ("pods", _) => "get/list/watch on pods",
             ("pods/log", _) => "get on pods/log",
-            ("events", "create") => "create on events (only --emit-events needs it)",
+            ("events", "create" | "patch") => {
+                "create/get/patch on events (only --emit-events needs it)"
+            }
             ("events", _) => "list/watch on events",
             ("namespaces", _) => "get on namespaces",
             _ => "the permission above",
@@ -88,13 +90,16 @@ pub(crate) fn forbidden_message(server_message: &str, access: Access<'_>) -> Str
         Some(ns) => format!("in namespace \"{ns}\""),
         None => "at the cluster scope (all namespaces)".to_string(),
     };
-    let binding = if access.namespace.is_none() {
-        " with a ClusterRole and ClusterRoleBinding"
+    let (binding, file) = if access.namespace.is_none() {
+        (
+            " with a ClusterRole and ClusterRoleBinding",
+            "deploy/rbac-cluster.yaml",
+        )
     } else {
-        ""
+        ("", "deploy/rbac.yaml")
     };
     let mut msg = format!(
-        "forbidden: {} cannot {} {} {scope} — grant {}{binding} (see deploy/rbac.yaml)",
+        "forbidden: {} cannot {} {} {scope} — grant {}{binding} (see {file})",
         who(server_message),
         access.verb,
         access.resource,
@@ -109,9 +114,25 @@ pub(crate) fn forbidden_message(server_message: &str, access: Access<'_>) -> Str
 
 /// The innermost causes of an error, joined: `error trying to connect: tcp connect error:
 /// Connection refused (os error 111)`.
-pub(crate) fn chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cur = e.source();
+///
+/// A failing kubeconfig exec plugin is named by its program and exit status only: kube's own
+/// message carries the whole command line with its environment (`KUBERNETES_EXEC_INFO`, the
+/// `env:` of the kubeconfig) and the plugin's stdout and stderr, where tokens live.
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    // The outer errors repeat the inner ones' messages: an exec failure anywhere in the chain
+    // replaces the whole of it.
+    let mut cur = Some(e);
+    while let Some(s) = cur {
+        if let Some(t) = s
+            .downcast_ref::<kube::client::AuthError>()
+            .and_then(exec_plugin_failure)
+        {
+            return t;
+        }
+        cur = s.source();
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = Some(e);
     while let Some(s) = cur {
         let t = s.to_string();
         if !parts.last().is_some_and(|p| p.contains(&t)) {
@@ -120,6 +141,88 @@ pub(crate) fn chain(e: &dyn std::error::Error) -> String {
         cur = s.source();
     }
     parts.join(": ")
+}
+
+/// What may be said of an exec-plugin failure: the program and how it ended.
+fn exec_plugin_failure(e: &kube::client::AuthError) -> Option<String> {
+    use kube::client::AuthError as A;
+    Some(match e {
+        A::AuthExecRun { cmd, out } => {
+            let how = match out.status.code() {
+                Some(code) => format!("exit status {code}"),
+                None => "killed by a signal".to_string(),
+            };
+            format!(
+                "the kubeconfig's exec credential plugin {} failed ({how}; its output is not shown, it may hold credentials)",
+                program_of(cmd).map_or_else(|| "(unnamed)".to_string(), |p| format!("`{p}`"))
+            )
+        }
+        A::AuthExecStart(io) => format!(
+            "the kubeconfig's exec credential plugin could not be started: {}",
+            io.kind()
+        ),
+        A::AuthExecParse(_) => {
+            "the kubeconfig's exec credential plugin printed something that is not an ExecCredential".to_string()
+        }
+        A::AuthExec(_) => "the kubeconfig's exec credential plugin failed".to_string(),
+        _ => return None,
+    })
+}
+
+/// The program of a `std::process::Command` as its `Debug` prints it (`KEY="v" … "prog"
+/// "arg"…`, possibly after `cd "dir" &&`): the first quoted token that is not an environment
+/// assignment or a `cd` target, reduced to its file name. Arguments are never returned.
+fn program_of(debug: &str) -> Option<String> {
+    let mut tokens = Vec::new();
+    let mut cur = String::new();
+    let (mut quoted, mut escaped, mut had_quote) = (false, false, false);
+    for ch in debug.chars() {
+        if quoted {
+            match (escaped, ch) {
+                (true, _) => {
+                    cur.push(ch);
+                    escaped = false;
+                }
+                (false, '\\') => escaped = true,
+                (false, '"') => quoted = false,
+                _ => cur.push(ch),
+            }
+        } else if ch == '"' {
+            quoted = true;
+            had_quote = true;
+        } else if ch == ' ' {
+            if !cur.is_empty() || had_quote {
+                tokens.push((std::mem::take(&mut cur), had_quote));
+            }
+            had_quote = false;
+        } else {
+            cur.push(ch);
+        }
+    }
+    if !cur.is_empty() || had_quote {
+        tokens.push((cur, had_quote));
+    }
+    let mut after_cd = false;
+    for (i, (t, was_quoted)) in tokens.iter().enumerate() {
+        if i == 0 && t == "cd" && !was_quoted {
+            after_cd = true;
+            continue;
+        }
+        if after_cd {
+            after_cd = false;
+            continue;
+        }
+        // `KEY="value"`: the `=` sits before the opening quote, outside it.
+        let is_env = !t.starts_with('=')
+            && t.split_once('=').is_some_and(|(k, _)| {
+                !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            });
+        if *was_quoted && !is_env {
+            let name = t.rsplit('/').next().unwrap_or(t);
+            return (!name.is_empty()).then(|| name.to_string());
+        }
+    }
+    None
 }
 
 /// Turn a kube error from a start-up request into the user-facing error.
@@ -202,5 +305,43 @@ mod tests {
             "{m}"
         );
         assert!(m.contains("ClusterRole"), "{m}");
+    }
+
+    #[test]
+    fn exec_plugin_failures_name_the_program_and_status_only() {
+        use std::os::unix::process::ExitStatusExt;
+        let mut cmd = std::process::Command::new("/usr/local/bin/aws-token");
+        cmd.args(["--role", "arn:aws:iam::1:role/Secret-Arg-Value"]);
+        cmd.env(
+            "KUBERNETES_EXEC_INFO",
+            "{\"spec\":{\"token\":\"env-Secret-Value\"}}",
+        );
+        cmd.env("API_KEY", "another secret value");
+        let err = kube::client::AuthError::AuthExecRun {
+            cmd: format!("{cmd:?}"),
+            out: Box::new(std::process::Output {
+                status: std::process::ExitStatus::from_raw(3 << 8),
+                stdout: b"token: Stdout-Secret-Value".to_vec(),
+                stderr: b"Stderr-Secret-Value".to_vec(),
+            }),
+        };
+        let e = kube::Error::Auth(err);
+        let msg = chain(&e);
+        assert!(msg.contains("`aws-token` failed (exit status 3"), "{msg}");
+        for secret in [
+            "Secret-Arg-Value",
+            "env-Secret-Value",
+            "another secret",
+            "Stdout-Secret",
+            "Stderr-Secret",
+            "--role",
+        ] {
+            assert!(!msg.contains(secret), "{secret} in {msg}");
+        }
+        assert_eq!(
+            program_of("cd \"/tmp\" && A=\"x y\" \"prog\" \"arg\""),
+            Some("prog".into())
+        );
+        assert_eq!(program_of("\"/bin/sh\" \"-c\" \"echo\""), Some("sh".into()));
     }
 }

@@ -26,6 +26,10 @@ struct Inner {
     watch_errors: u64,
     /// Container logs read from the kubelet's files / through `pods/log`.
     log_sources: [u64; 2],
+    /// What the watch loop holds: pods tracked, events kept, bytes of cached log scans.
+    held: [u64; 3],
+    /// `--emit-events` writes skipped by the per-pod rate limit.
+    events_suppressed: u64,
 }
 
 /// Where a container log was read from.
@@ -107,6 +111,16 @@ impl Metrics {
             .retain(|(ns, p, _), _| !(ns == namespace && p == pod));
     }
 
+    /// An Event write was skipped by the per-pod rate limit.
+    pub(crate) fn event_suppressed(&self) {
+        self.lock().events_suppressed += 1;
+    }
+
+    /// `podmortem_events_suppressed_total`.
+    pub fn events_suppressed_total(&self) -> u64 {
+        self.lock().events_suppressed
+    }
+
     /// A watch or request failed and is being retried.
     pub(crate) fn watch_error(&self) {
         self.lock().watch_errors += 1;
@@ -115,6 +129,13 @@ impl Metrics {
     /// A container log was read (or, for the API, requested) from `source`.
     pub(crate) fn log_read(&self, source: LogSource) {
         self.lock().log_sources[source.index()] += 1;
+    }
+
+    /// What the watch loop holds now (gauges `podmortem_tracked_pods`,
+    /// `podmortem_kept_events`, `podmortem_log_cache_bytes`).
+    pub(crate) fn held(&self, pods: usize, events: usize, log_bytes: usize) {
+        let n = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+        self.lock().held = [n(pods), n(events), n(log_bytes)];
     }
 
     /// `podmortem_log_source_total{source}`.
@@ -194,6 +215,23 @@ impl Metrics {
                 m.log_sources[source.index()]
             );
         }
+        s.push_str("# HELP podmortem_events_suppressed_total Event writes (--emit-events) skipped by the per-pod rate limit.\n");
+        s.push_str("# TYPE podmortem_events_suppressed_total counter\n");
+        let _ = writeln!(
+            s,
+            "podmortem_events_suppressed_total {}",
+            m.events_suppressed
+        );
+        for (i, (name, help)) in [
+            ("podmortem_tracked_pods", "Pods the watch follows (a compact fingerprint each; the object only while in trouble)."),
+            ("podmortem_kept_events", "Events kept as evidence (pods in trouble, and a bounded window of warnings about others)."),
+            ("podmortem_log_cache_bytes", "Bytes of log scans cached for the crashes at hand (bounded)."),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}", m.held[i]);
+        }
         s
     }
 }
@@ -204,68 +242,112 @@ fn escape(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// Limits of the metrics server: it must stay up, and cheap, whatever connects to it.
+#[derive(Debug, Clone, Copy)]
+pub struct ServeLimits {
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Time from accepting a connection to having answered it: a client that sends its
+    /// request slowly (one byte at a time) is cut off at this point, however it trickles.
+    pub deadline: Duration,
+}
+
+impl Default for ServeLimits {
+    fn default() -> Self {
+        ServeLimits {
+            max_connections: 16,
+            deadline: Duration::from_secs(5),
+        }
+    }
+}
+
 /// Serve `GET /metrics` on `listener` until the task is dropped, and `GET /healthz` (200 `ok`
 /// while the process serves: what liveness and readiness probes ask). Any other path gets 404.
+/// With [`ServeLimits::default`]; see [`serve_metrics_with`].
+pub async fn serve_metrics(listener: TcpListener, metrics: Arc<Metrics>) {
+    serve_metrics_with(listener, metrics, ServeLimits::default()).await
+}
+
+/// [`serve_metrics`] with explicit limits.
 ///
 /// A hand-written HTTP/1.0 responder: one request per connection is all Prometheus needs, and
-/// it keeps an HTTP server framework out of the dependency tree.
-pub async fn serve_metrics(listener: TcpListener, metrics: Arc<Metrics>) {
+/// it keeps an HTTP server framework out of the dependency tree. At most
+/// `limits.max_connections` are served at once, each within `limits.deadline` from accept to
+/// answer; a failing `accept` (out of file descriptors) is retried after a pause that doubles
+/// up to a second instead of spinning.
+pub async fn serve_metrics_with(listener: TcpListener, metrics: Arc<Metrics>, limits: ServeLimits) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let mut pause = Duration::from_millis(10);
     loop {
-        let Ok((mut stream, _)) = listener.accept().await else {
-            continue;
+        // Wait for a free slot before accepting: excess clients queue in the kernel.
+        let Ok(permit) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let mut stream = match listener.accept().await {
+            Ok((stream, _)) => {
+                pause = Duration::from_millis(10);
+                stream
+            }
+            Err(_) => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(1));
+                continue;
+            }
         };
         let metrics = metrics.clone();
         tokio::spawn(async move {
-            let mut buf = Vec::with_capacity(1024);
-            let mut chunk = [0u8; 1024];
-            // Read the request head only (bounded; bodies are not expected).
-            let head = loop {
-                let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk));
-                match read.await {
-                    Ok(Ok(0)) | Err(_) | Ok(Err(_)) => break None,
-                    Ok(Ok(n)) => {
-                        buf.extend_from_slice(&chunk[..n]);
-                        if buf.windows(4).any(|w| w == b"\r\n\r\n") || buf.len() > 16 * 1024 {
-                            break Some(String::from_utf8_lossy(&buf).into_owned());
-                        }
-                    }
-                }
-            };
-            let Some(head) = head else { return };
-            let mut parts = head.split_whitespace();
-            let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-            let path = path.split('?').next().unwrap_or("");
-            let (status, ctype, body) = match (method, path) {
-                ("GET" | "HEAD", "/metrics") => (
-                    "200 OK",
-                    "text/plain; version=0.0.4; charset=utf-8",
-                    metrics.render(),
-                ),
-                ("GET" | "HEAD", "/healthz") => {
-                    ("200 OK", "text/plain; charset=utf-8", "ok\n".to_string())
-                }
-                ("GET" | "HEAD", "/") => (
-                    "200 OK",
-                    "text/plain; charset=utf-8",
-                    "podmortem: metrics at /metrics\n".to_string(),
-                ),
-                _ => (
-                    "404 Not Found",
-                    "text/plain; charset=utf-8",
-                    "not found\n".to_string(),
-                ),
-            };
-            let mut resp = format!(
-                "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            if method != "HEAD" {
-                resp.push_str(&body);
-            }
-            let _ = stream.write_all(resp.as_bytes()).await;
-            let _ = stream.shutdown().await;
+            let _permit = permit;
+            let _ = tokio::time::timeout(limits.deadline, answer(&mut stream, &metrics)).await;
         });
     }
+}
+
+/// Read one request head (bounded) and answer it.
+async fn answer(stream: &mut tokio::net::TcpStream, metrics: &Metrics) {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    loop {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                if buf.windows(4).any(|w| w == b"\r\n\r\n") || buf.len() > 16 * 1024 {
+                    break;
+                }
+            }
+        }
+    }
+    let head = String::from_utf8_lossy(&buf);
+    let mut parts = head.split_whitespace();
+    let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let path = path.split('?').next().unwrap_or("");
+    let (status, ctype, body) = match (method, path) {
+        ("GET" | "HEAD", "/metrics") => (
+            "200 OK",
+            "text/plain; version=0.0.4; charset=utf-8",
+            metrics.render(),
+        ),
+        ("GET" | "HEAD", "/healthz") => ("200 OK", "text/plain; charset=utf-8", "ok\n".to_string()),
+        ("GET" | "HEAD", "/") => (
+            "200 OK",
+            "text/plain; charset=utf-8",
+            "podmortem: metrics at /metrics\n".to_string(),
+        ),
+        _ => (
+            "404 Not Found",
+            "text/plain; charset=utf-8",
+            "not found\n".to_string(),
+        ),
+    };
+    let mut resp = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    if method != "HEAD" {
+        resp.push_str(&body);
+    }
+    let _ = stream.write_all(resp.as_bytes()).await;
+    let _ = stream.shutdown().await;
 }
 
 #[cfg(test)]
@@ -326,6 +408,63 @@ mod tests {
         let metrics = get(addr, "/metrics").await;
         assert!(metrics.contains("podmortem_log_source_total"), "{metrics}");
         assert!(get(addr, "/nope").await.starts_with("HTTP/1.1 404"));
+        server.abort();
+    }
+
+    #[tokio::test]
+    async fn a_slow_client_is_cut_off_and_the_cap_holds() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let limits = ServeLimits {
+            max_connections: 2,
+            deadline: Duration::from_millis(400),
+        };
+        let server = tokio::spawn(serve_metrics_with(listener, Metrics::new(), limits));
+        // Two clients trickle a byte every 100 ms: each read would reset a per-read timeout.
+        let mut slow = Vec::new();
+        for _ in 0..2 {
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            s.write_all(b"G").await.unwrap();
+            slow.push(s);
+        }
+        let trickle = tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let mut cut = 0;
+            for s in &mut slow {
+                let mut closed = false;
+                for _ in 0..30 {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    if s.write_all(b"E").await.is_err() {
+                        closed = true;
+                        break;
+                    }
+                    let mut b = [0u8; 1];
+                    if let Ok(Ok(0)) =
+                        tokio::time::timeout(Duration::from_millis(1), s.read(&mut b)).await
+                    {
+                        closed = true;
+                        break;
+                    }
+                }
+                cut += usize::from(closed);
+            }
+            (cut, started.elapsed())
+        });
+        // Meanwhile the cap holds a third client back, until a slot frees: it is answered
+        // after the deadline, not never.
+        let t0 = std::time::Instant::now();
+        let health = tokio::time::timeout(Duration::from_secs(3), get(addr, "/healthz"))
+            .await
+            .expect("answered once a slot frees");
+        assert!(health.starts_with("HTTP/1.1 200 OK"), "{health}");
+        assert!(
+            t0.elapsed() >= Duration::from_millis(300),
+            "{:?}",
+            t0.elapsed()
+        );
+        let (cut, took) = trickle.await.unwrap();
+        assert_eq!(cut, 2, "both trickling clients were cut off");
+        assert!(took < Duration::from_secs(2), "{took:?}");
         server.abort();
     }
 }

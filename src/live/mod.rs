@@ -15,9 +15,20 @@
 //! (CrashLoopBackOff, ImagePullBackOff, ErrImagePull, CreateContainerConfigError, …), or — for
 //! an open incident — new events arrive about its pod. The evidence is the Pod object, the
 //! pod's events (indexed from the events watch) and the previous instance's log (bounded tail),
-//! assembled by [`crate::ingest::assemble`] exactly as batch mode reads files. A diagnosis is
-//! printed when it is news for the container: the first one, a new cause, or a new restart
-//! whose top evidence differs.
+//! assembled by [`crate::ingest::assemble_scanned`] exactly as batch mode reads files. A
+//! diagnosis is printed when it is news for the container: the first one, a new cause, or a new
+//! restart whose top evidence differs.
+//!
+//! **The loop never waits.** It only updates its state (`state.rs`) and hands each pod to be
+//! diagnosed to a task (`work.rs`): one task per pod at a time, at most [`MAX_TASKS`] at once,
+//! each request under [`WatchOptions::request_timeout`]. A log request that never answers
+//! delays only its own pod, and `shutdown` is seen at once. Event writes (`--emit-events`,
+//! `emit.rs`) are tasks too, aggregated per container and cause and rate-limited per pod.
+//!
+//! **Memory does not grow with healthy pods' objects**: per pod a compact fingerprint of each
+//! container; the Pod object only while it is in trouble; events only for such pods (and a
+//! bounded window of warnings about others); scans of fetched logs, not their text, within a
+//! byte budget.
 //!
 //! **Node-local mode** ([`WatchOptions::node`], `watch --node`): the pods watch carries the field
 //! selector `spec.nodeName=<node>`, events about other nodes' pods are not kept, and logs are
@@ -36,45 +47,48 @@
 //! ```
 
 mod client;
+mod emit;
 mod error;
 mod logfiles;
 mod metrics;
 mod sink;
 mod state;
+mod work;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::{Event, Namespace, ObjectReference, Pod};
-use kube::api::{ListParams, LogParams, ObjectList, PostParams, WatchParams};
+use k8s_openapi::api::core::v1::{Event, Namespace, Pod};
+use kube::api::{ListParams, ObjectList, WatchParams};
 use kube::runtime::{watcher, WatchStreamExt};
 use kube::{Api, Client};
+use tokio::task::JoinSet;
 
 pub use client::{connect, ClientOptions, Connection};
 pub use error::WatchError;
 pub use logfiles::{FileError, LogRoot};
-pub use metrics::{serve_metrics, LogSource, Metrics, RECOVERY};
+pub use metrics::{serve_metrics, serve_metrics_with, LogSource, Metrics, ServeLimits, RECOVERY};
 pub use sink::{render_line, MemorySink, OutputFormat, Sink, WriterSink};
 
-use crate::diagnose::{is_failing, Diagnosis};
-use crate::ingest::{assemble, ApiLog};
-use crate::{Cause, Engine, Incident};
+use crate::diagnose::Diagnosis;
+use crate::{Cause, Engine};
+use emit::{EventLedger, Written};
 use error::{classify, describe_watch_error, forbidden_message, Access};
-use state::{PodKey, Tracker, Trigger, OWN_EVENT_REASON};
+use state::{PodKey, Tracker, Trigger};
+use work::{diagnose_pod, ContainerWork, Ctx, LogError, PodResult, PodWork};
 
 /// How long start-up waits for the events list once pods are listed, before diagnosing
 /// without them (events then still count for later diagnoses).
 const EVENTS_SYNC_WAIT: Duration = Duration::from_secs(3);
-/// Concurrent log requests.
-const LOG_CONCURRENCY: usize = 4;
-/// Most of a fetched log kept: `--tail-lines` bounds lines, this bounds absurdly long ones.
-const MAX_LOG_BYTES: usize = 8 << 20;
-/// Kubernetes rejects longer event messages.
-const MAX_EVENT_MESSAGE: usize = 1024;
+/// Pods whose evidence is gathered and diagnosed at once (each by its own task): bounds the
+/// concurrent log requests and the raw log text in memory (each at most 1 MiB).
+pub const MAX_TASKS: usize = 8;
+/// Default deadline of one API request or log read.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What to watch and how.
 #[derive(Debug, Clone)]
@@ -92,6 +106,10 @@ pub struct WatchOptions {
     /// Read container logs from the kubelet's files here (`--log-root`, e.g. `/var/log/pods`)
     /// and ask the API only for containers that have none.
     pub log_root: Option<PathBuf>,
+    /// Deadline of each API request (lists at start, a log, an Event write) and of each log
+    /// file read: past it the container is diagnosed without that log. Watches are long polls
+    /// and have none (they resume on their own when the connection drops).
+    pub request_timeout: Duration,
 }
 
 impl Default for WatchOptions {
@@ -103,6 +121,7 @@ impl Default for WatchOptions {
             emit_events: false,
             node: None,
             log_root: None,
+            request_timeout: REQUEST_TIMEOUT,
         }
     }
 }
@@ -269,29 +288,34 @@ impl Watcher {
     pub async fn preflight(&self, watch: bool) -> Result<(), WatchError> {
         if let Some(ns) = self.ns() {
             let nss: Api<Namespace> = Api::all(self.client.clone());
-            match nss.get(ns).await {
+            let access = self.access("get", "namespaces");
+            match self.deadline(nss.get(ns), access).await? {
                 Ok(_) => {}
                 Err(kube::Error::Api(s)) if s.code == 404 => {
                     return Err(WatchError::NamespaceNotFound(ns.to_string()))
                 }
                 // The minimal Role cannot read namespace objects: skip the check then.
                 Err(kube::Error::Api(s)) if s.code == 403 => {}
-                Err(e) => return Err(classify(e, self.access("get", "namespaces"), &self.url)),
+                Err(e) => return Err(classify(e, access, &self.url)),
             }
         }
         if !watch {
             return Ok(());
         }
         let pods: Api<Pod> = self.api();
-        let list = pods
-            .list_metadata(&self.pod_list_params().limit(1))
-            .await
-            .map_err(|e| classify(e, self.access("list", "pods"), &self.url))?;
+        let list = self
+            .timed(
+                pods.list_metadata(&self.pod_list_params().limit(1)),
+                self.access("list", "pods"),
+            )
+            .await?;
         let events: Api<Event> = self.api();
-        let ev_list = events
-            .list_metadata(&Self::event_list_params().limit(1))
-            .await
-            .map_err(|e| classify(e, self.access("list", "events"), &self.url))?;
+        let ev_list = self
+            .timed(
+                events.list_metadata(&Self::event_list_params().limit(1)),
+                self.access("list", "events"),
+            )
+            .await?;
         // Opening a watch checks the `watch` verb; the stream is dropped at once.
         let rv = |m: &Option<String>| m.clone().unwrap_or_else(|| "0".into());
         let mut wp = WatchParams::default().timeout(1);
@@ -302,48 +326,124 @@ impl Watcher {
             wp = wp.fields(&f);
         }
         drop(
-            pods.watch_metadata(&wp, &rv(&list.metadata.resource_version))
-                .await
-                .map_err(|e| classify(e, self.access("watch", "pods"), &self.url))?,
+            self.timed(
+                pods.watch_metadata(&wp, &rv(&list.metadata.resource_version)),
+                self.access("watch", "pods"),
+            )
+            .await?,
         );
         let wp = WatchParams::default()
             .timeout(1)
             .fields("involvedObject.kind=Pod");
         drop(
-            events
-                .watch_metadata(&wp, &rv(&ev_list.metadata.resource_version))
-                .await
-                .map_err(|e| classify(e, self.access("watch", "events"), &self.url))?,
+            self.timed(
+                events.watch_metadata(&wp, &rv(&ev_list.metadata.resource_version)),
+                self.access("watch", "events"),
+            )
+            .await?,
         );
         Ok(())
+    }
+
+    /// A start-up request under the request deadline: the outer error is the timeout,
+    /// reported as the API being unreachable.
+    async fn deadline<T>(
+        &self,
+        fut: impl Future<Output = Result<T, kube::Error>>,
+        access: Access<'_>,
+    ) -> Result<Result<T, kube::Error>, WatchError> {
+        tokio::time::timeout(self.opts.request_timeout, fut)
+            .await
+            .map_err(|_| WatchError::Unreachable {
+                url: self.url.clone(),
+                detail: format!(
+                    "{} {}: no answer within {}s",
+                    access.verb,
+                    access.resource,
+                    self.opts.request_timeout.as_secs_f64()
+                ),
+            })
+    }
+
+    /// [`deadline`](Self::deadline), with API errors phrased for the user.
+    async fn timed<T>(
+        &self,
+        fut: impl Future<Output = Result<T, kube::Error>>,
+        access: Access<'_>,
+    ) -> Result<T, WatchError> {
+        self.deadline(fut, access)
+            .await?
+            .map_err(|e| classify(e, access, &self.url))
+    }
+
+    /// What the pod tasks share.
+    fn ctx(&self, engine: Arc<Engine>) -> Arc<Ctx> {
+        Arc::new(Ctx {
+            client: self.client.clone(),
+            engine,
+            metrics: self.metrics.clone(),
+            log_root: match &self.log_root {
+                Some(Ok(root)) => Some(root.clone()),
+                _ => None,
+            },
+            tail_lines: self.opts.tail_lines,
+            log_timeout: self.opts.request_timeout,
+        })
     }
 
     /// Diagnose everything failing now, deliver it to `sink`, and return (`--once`).
     pub async fn once(&self, sink: &mut dyn Sink) -> Result<WatchSummary, WatchError> {
         self.preflight(false).await?;
-        let pods: Vec<Pod> = list_all(&self.api(), &self.pod_list_params())
-            .await
-            .map_err(|e| classify(e, self.access("list", "pods"), &self.url))?;
-        let events: Vec<Event> = list_all(&self.api(), &Self::event_list_params())
-            .await
-            .map_err(|e| classify(e, self.access("list", "events"), &self.url))?;
+        let pods: Vec<Pod> = self
+            .timed(
+                list_all(&self.api(), &self.pod_list_params()),
+                self.access("list", "pods"),
+            )
+            .await?;
+        let events: Vec<Event> = self
+            .timed(
+                list_all(&self.api(), &Self::event_list_params()),
+                self.access("list", "events"),
+            )
+            .await?;
         let mut st = Tracker::default();
         for p in &pods {
             st.apply_pod(p);
         }
+        drop(pods);
         if self.opts.node.is_some() {
             st.keep_events_of_known_pods();
         }
         for e in &events {
             st.apply_event(e);
         }
+        drop(events);
         let mut run = RunState::default();
         let engine = self.engine().await;
         self.check_log_root(sink);
         sink.ready(st.pods.len());
-        let jobs = st.sweep();
-        self.diagnose_and_publish(&engine, &mut st, &mut run, jobs, sink)
-            .await?;
+        let ctx = self.ctx(engine);
+        let works: Vec<PodWork> = group_by_pod(st.sweep())
+            .into_iter()
+            .filter_map(|(key, list)| work_for(&st, &key, &list))
+            .collect();
+        let results: Vec<PodResult> = futures::stream::iter(works)
+            .map(|w| diagnose_pod(ctx.clone(), w))
+            .buffer_unordered(MAX_TASKS)
+            .collect()
+            .await;
+        let mut out = Vec::new();
+        for r in results {
+            out.extend(self.absorb(&mut st, &mut run, sink, r));
+        }
+        out.sort_by(|a, b| batch_order(&a.2, &b.2));
+        let mut ledger = EventLedger::default();
+        for (key, c, d) in out {
+            if let Some(write) = self.publish(&mut st, &mut run, sink, &mut ledger, &key, &c, &d)? {
+                let w = write.await;
+                self.emitted(&mut run, sink, &mut ledger, &key, w);
+            }
+        }
         Ok(run.summary)
     }
 
@@ -352,13 +452,26 @@ impl Watcher {
     /// Fails only at start-up (no such namespace, forbidden, unreachable) or when the sink
     /// fails; afterwards every API failure is retried with back-off, counted in the metrics
     /// and reported through [`Sink::notice`].
+    ///
+    /// The loop itself never waits on the network or the engine: each pod's evidence is
+    /// gathered and diagnosed by a task (at most [`MAX_TASKS`] at once, one per pod), every
+    /// request has a deadline ([`WatchOptions::request_timeout`]), so one log that never
+    /// arrives delays only its pod, and `shutdown` is honoured at once, start-up included.
     pub async fn run<F>(&self, sink: &mut dyn Sink, shutdown: F) -> Result<WatchSummary, WatchError>
     where
         F: Future<Output = ()>,
     {
-        self.preflight(true).await?;
-        let engine = self.engine().await;
+        tokio::pin!(shutdown);
+        let engine = tokio::select! {
+            biased;
+            _ = &mut shutdown => return Ok(WatchSummary::default()),
+            r = async {
+                self.preflight(true).await?;
+                Ok::<_, WatchError>(self.engine().await)
+            } => r?,
+        };
         self.check_log_root(sink);
+        let ctx = self.ctx(engine);
         let mut pod_cfg = watcher::Config::default();
         if let Some(s) = &self.opts.selector {
             pod_cfg = pod_cfg.labels(s);
@@ -384,24 +497,54 @@ impl Watcher {
         let mut stream = futures::stream::select(pods, events);
         let mut st = Tracker::default();
         let mut run = RunState::default();
+        let mut pipe = Pipeline::default();
+        let mut ledger = EventLedger::default();
+        let mut emits: JoinSet<(PodKey, Written)> = JoinSet::new();
         let (mut pods_listed, mut events_listed, mut synced) = (false, false, false);
         let events_wait = tokio::time::sleep(EVENTS_SYNC_WAIT);
-        tokio::pin!(shutdown);
         tokio::pin!(events_wait);
+        let mut gauges = tokio::time::interval(Duration::from_secs(5));
+        gauges.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let msg = tokio::select! {
+            let step = tokio::select! {
                 biased;
                 _ = &mut shutdown => break,
-                _ = &mut events_wait, if pods_listed && !synced => None,
+                _ = gauges.tick() => {
+                    self.metrics.held(st.pods.len(), st.event_count(), st.logs.bytes());
+                    continue;
+                }
+                Some(done) = pipe.tasks.join_next(), if !pipe.tasks.is_empty() => Step::Done(done),
+                Some(w) = emits.join_next(), if !emits.is_empty() => Step::Emitted(w),
+                _ = &mut events_wait, if pods_listed && !synced => Step::Tick,
                 m = stream.next() => match m {
-                    Some(m) => Some(m),
+                    Some(m) => Step::Msg(m),
                     None => break, // watcher streams never end; be safe anyway
                 },
             };
             let mut jobs: Vec<(PodKey, String, Trigger)> = Vec::new();
-            match msg {
-                None => {}
-                Some(Msg::Pod(ev)) => match *ev {
+            match step {
+                Step::Tick => {}
+                Step::Done(Ok(r)) => {
+                    pipe.busy.remove(&r.key);
+                    let mut out = self.absorb(&mut st, &mut run, sink, r);
+                    out.sort_by(|a, b| batch_order(&a.2, &b.2));
+                    for (key, c, d) in out {
+                        if let Some(write) =
+                            self.publish(&mut st, &mut run, sink, &mut ledger, &key, &c, &d)?
+                        {
+                            emits.spawn(async move { (key, write.await) });
+                        }
+                    }
+                }
+                // A task panicked (a bug): its pod stays busy no longer.
+                Step::Done(Err(e)) => {
+                    pipe.busy.retain(|_, id| *id != e.id());
+                    run.summary.errors += 1;
+                    sink.notice(&format!("a diagnosis task failed: {e}"));
+                }
+                Step::Emitted(Ok((key, w))) => self.emitted(&mut run, sink, &mut ledger, &key, w),
+                Step::Emitted(Err(_)) => {}
+                Step::Msg(Msg::Pod(ev)) => match *ev {
                     watcher::Event::Init => st.begin_pod_relist(),
                     watcher::Event::InitApply(p) | watcher::Event::Apply(p) => {
                         let (key, js) = st.apply_pod(&p);
@@ -424,7 +567,7 @@ impl Watcher {
                         self.metrics.pod_deleted(&ns, &pod);
                     }
                 },
-                Some(Msg::Event(ev)) => match *ev {
+                Step::Msg(Msg::Event(ev)) => match *ev {
                     watcher::Event::Init => st.begin_event_relist(),
                     watcher::Event::InitApply(e) | watcher::Event::Apply(e) => {
                         if let Some(key) = st.apply_event(&e) {
@@ -440,12 +583,12 @@ impl Watcher {
                     }
                     watcher::Event::Delete(e) => st.delete_event(&e),
                 },
-                Some(Msg::PodError(e)) => self.transient(
+                Step::Msg(Msg::PodError(e)) => self.transient(
                     &mut run,
                     sink,
                     describe_watch_error(&e, self.access("watch", "pods")),
                 ),
-                Some(Msg::EventError(e)) => self.transient(
+                Step::Msg(Msg::EventError(e)) => self.transient(
                     &mut run,
                     sink,
                     describe_watch_error(&e, self.access("watch", "events")),
@@ -457,11 +600,10 @@ impl Watcher {
                 sink.ready(st.pods.len());
                 jobs = st.sweep();
             }
-            if !jobs.is_empty() {
-                self.diagnose_and_publish(&engine, &mut st, &mut run, jobs, sink)
-                    .await?;
-            }
+            pipe.queue(jobs);
+            pipe.pump(&st, &ctx);
         }
+        // Dropping the task sets aborts what is in flight (blocking scans finish unseen).
         Ok(run.summary)
     }
 
@@ -473,248 +615,121 @@ impl Watcher {
 
     fn update_health(&self, st: &Tracker, key: &PodKey) {
         if let Some(p) = st.pods.get(key) {
-            for (name, c) in &p.containers {
+            for (name, c) in p.containers.iter() {
                 if c.printed.is_some() {
-                    self.metrics.health(&key.0, &key.1, name, c.fp.healthy);
+                    self.metrics.health(&key.0, &key.1, name, c.fp.healthy());
                 }
             }
         }
     }
 
-    /// Gather evidence for the jobs (logs fetched concurrently), diagnose, and publish what is
-    /// news.
-    async fn diagnose_and_publish(
+    /// Take in a task's result: cache its scans, report unreadable logs, and return its
+    /// diagnoses (none if the pod is gone or was replaced meanwhile).
+    fn absorb(
         &self,
-        engine: &Engine,
         st: &mut Tracker,
         run: &mut RunState,
-        jobs: Vec<(PodKey, String, Trigger)>,
         sink: &mut dyn Sink,
-    ) -> Result<(), WatchError> {
-        let set = engine.patterns();
-        // Group by pod: one assembly per pod.
-        let mut by_pod: HashMap<PodKey, Vec<(String, Trigger)>> = HashMap::new();
-        for (k, c, t) in jobs {
-            let v = by_pod.entry(k).or_default();
-            if !v.iter().any(|(x, _)| *x == c) {
-                v.push((c, t));
-            }
+        r: PodResult,
+    ) -> Vec<(PodKey, String, Diagnosis)> {
+        if st.pods.get(&r.key).is_none_or(|p| p.uid != r.uid) {
+            return Vec::new();
         }
-        struct Work {
-            key: PodKey,
-            objects: Vec<serde_json::Value>,
-            containers: Vec<String>,
+        for (c, log_key, scans) in r.fetched {
+            st.logs.put(&r.key, &c, log_key, scans);
         }
-        let mut work = Vec::new();
-        let mut fetches = Vec::new();
-        for (key, list) in by_pod {
-            let Some(entry) = st.pods.get(&key) else {
-                continue;
-            };
-            let mut objects = vec![entry.object.clone()];
-            objects.extend(st.events_for(&key));
-            let incidents = assemble(set, &objects, &[]);
-            let mut containers = Vec::new();
-            for (c, trig) in list {
-                let Some(inc) = find(&incidents, &key, &c) else {
-                    continue;
-                };
-                if trig.gated() {
-                    // Live, the clock tells how long ago the container restarted.
-                    let mut timed = inc.clone();
-                    let now = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| d.as_secs() as i64);
-                    timed.last_restart_secs = timed
-                        .last_restart_secs
-                        .or_else(|| crate::diagnose::restart_age(&timed, now));
-                    if !is_failing(&timed) {
-                        continue;
-                    }
-                }
-                let Some(ce) = entry.containers.get(&c) else {
-                    continue;
-                };
-                let log_key = ce.fp.log_key();
-                let cached = ce.logs.as_ref().is_some_and(|(k, _)| *k == log_key);
-                if !cached {
-                    if let Some(previous) = log_plan(inc) {
-                        fetches.push(LogRequest {
-                            key: key.clone(),
-                            container: c.clone(),
-                            uid: entry.uid.clone(),
-                            restarts: u32::try_from(ce.fp.restarts).unwrap_or(0),
-                            waiting: ce.fp.waiting.is_some(),
-                            previous,
-                            log_key,
-                        });
-                    }
-                }
-                containers.push(c);
-            }
-            if !containers.is_empty() {
-                work.push(Work {
-                    key,
-                    objects,
-                    containers,
-                });
-            }
+        for (c, e) in r.errors {
+            self.log_error(run, sink, &r.key, &c, e);
         }
-        // Fetch logs concurrently: at start-up there may be many failing containers.
-        let fetched: Vec<_> = futures::stream::iter(fetches)
-            .map(|req| async move {
-                let r = self.fetch_log(&req).await;
-                (req.key, req.container, req.log_key, r)
-            })
-            .buffer_unordered(LOG_CONCURRENCY)
+        let key = r.key;
+        r.diagnoses
+            .into_iter()
+            .map(|(c, d)| (key.clone(), c, d))
             .collect()
-            .await;
-        for (key, c, log_key, r) in fetched {
-            match r {
-                Ok(log) => {
-                    if let Some(ce) = st.pods.get_mut(&key).and_then(|p| p.containers.get_mut(&c)) {
-                        ce.logs = Some((log_key, log.into_iter().collect()));
-                    }
-                }
-                // Not cached: the next trigger for this crash tries again.
-                Err(e) => self.log_error(run, sink, &key, &c, e),
-            }
-        }
-        let mut out: Vec<(PodKey, String, Diagnosis)> = Vec::new();
-        for w in work {
-            let Some(entry) = st.pods.get(&w.key) else {
-                continue;
-            };
-            let logs: Vec<ApiLog> = w
-                .containers
-                .iter()
-                .filter_map(|c| {
-                    let ce = entry.containers.get(c)?;
-                    // Only the logs of the crash at hand.
-                    ce.logs.as_ref().filter(|(k, _)| *k == ce.fp.log_key())
-                })
-                .flat_map(|(_, l)| l.iter().cloned())
-                .collect();
-            let incidents = assemble(set, &w.objects, &logs);
-            for c in &w.containers {
-                if let Some(inc) = find(&incidents, &w.key, c) {
-                    out.push((w.key.clone(), c.clone(), engine.diagnose(inc)));
-                }
-            }
-        }
-        out.sort_by(|a, b| batch_order(&a.2, &b.2));
-        for (key, c, d) in out {
-            if !st.record_if_new(&key, &c, &d) {
-                continue;
-            }
-            // Metrics first: whoever sees the diagnosis can already scrape it.
-            self.metrics.diagnosed(&key.0, &key.1, &c, d.cause);
-            if let Some(p) = st.pods.get(&key) {
-                if let Some(ce) = p.containers.get(&c) {
-                    self.metrics.health(&key.0, &key.1, &c, ce.fp.healthy);
-                }
-            }
-            sink.diagnosis(&d)?;
-            run.summary.printed += 1;
-            if self.opts.emit_events && !run.emit_disabled {
-                self.emit_event(st, run, sink, &key, &c, &d).await;
-            }
-        }
-        Ok(())
     }
 
-    /// The container's log: from the kubelet's files when `--log-root` has them, else from
-    /// the API.
-    async fn fetch_log(&self, req: &LogRequest) -> Result<Option<ApiLog>, LogError> {
-        if let Some(Ok(root)) = &self.log_root {
-            let (root, req2, tail) = (root.clone(), req.clone(), self.opts.tail_lines);
-            let root_path = root.path().to_path_buf();
-            let read = tokio::task::spawn_blocking(move || {
-                let want = logfiles::Wanted {
-                    namespace: &req2.key.0,
-                    pod: &req2.key.1,
-                    uid: &req2.uid,
-                    container: &req2.container,
-                    restarts: req2.restarts,
-                    waiting: req2.waiting,
-                    previous: req2.previous,
-                };
-                root.read(
-                    &want,
-                    usize::try_from(tail).unwrap_or(usize::MAX),
-                    MAX_LOG_BYTES,
-                )
-            })
-            .await
-            .unwrap_or_else(|e| {
-                Err(FileError {
-                    path: root_path,
-                    reason: format!("the log reader failed: {e}"),
-                })
-            });
-            match read {
-                Ok(Some(f)) => {
-                    self.metrics.log_read(LogSource::File);
-                    return Ok((!f.text.is_empty()).then(|| ApiLog {
-                        namespace: req.key.0.clone(),
-                        pod: req.key.1.clone(),
-                        container: req.container.clone(),
-                        previous: f.previous,
-                        text: f.text,
-                        source: Some(f.path.display().to_string()),
-                    }));
-                }
-                // No files for this container (yet, or not on this node): the API.
-                Ok(None) => {}
-                Err(e) => return Err(LogError::File(e)),
-            }
-        }
-        self.metrics.log_read(LogSource::Api);
-        self.fetch_api_log(&req.key, &req.container, req.previous)
-            .await
-            .map_err(LogError::Api)
-    }
-
-    /// The container's log through `pods/log`: the previous instance's when it crashed before
-    /// (a 400 means there is none: fall back to the current one), else the current one.
-    async fn fetch_api_log(
+    /// Deliver a diagnosis if it is news; with `--emit-events`, returns the Event write to run
+    /// (when the pod's rate limit allows one).
+    #[allow(clippy::too_many_arguments)]
+    fn publish(
         &self,
+        st: &mut Tracker,
+        run: &mut RunState,
+        sink: &mut dyn Sink,
+        ledger: &mut EventLedger,
         key: &PodKey,
-        container: &str,
-        previous: bool,
-    ) -> Result<Option<ApiLog>, kube::Error> {
-        let api: Api<Pod> = Api::namespaced(self.client.clone(), &key.0);
-        let attempts: &[bool] = if previous { &[true, false] } else { &[false] };
-        for &prev in attempts {
-            let lp = LogParams {
-                container: Some(container.to_string()),
-                previous: prev,
-                tail_lines: Some(self.opts.tail_lines),
-                ..LogParams::default()
-            };
-            match api.log_stream(&key.1, &lp).await {
-                Ok(r) => {
-                    let text = read_log(r).await.map_err(kube::Error::ReadEvents)?;
-                    if text.is_empty() {
-                        return Ok(None);
-                    }
-                    return Ok(Some(ApiLog {
-                        namespace: key.0.clone(),
-                        pod: key.1.clone(),
-                        container: container.to_string(),
-                        previous: prev,
-                        text,
-                        source: None,
-                    }));
+        c: &str,
+        d: &Diagnosis,
+    ) -> Result<Option<impl Future<Output = Written> + Send + 'static>, WatchError> {
+        if !st.record_if_new(key, c, d) {
+            return Ok(None);
+        }
+        // Metrics first: whoever sees the diagnosis can already scrape it.
+        self.metrics.diagnosed(&key.0, &key.1, c, d.cause);
+        let Some(p) = st.pods.get(key) else {
+            return Ok(None);
+        };
+        let init = p.containers.get(c).is_some_and(|ce| {
+            self.metrics.health(&key.0, &key.1, c, ce.fp.healthy());
+            ce.init
+        });
+        sink.diagnosis(d)?;
+        run.summary.printed += 1;
+        if !self.opts.emit_events || run.emit_disabled {
+            return Ok(None);
+        }
+        if !ledger.allow(key, std::time::Instant::now()) {
+            self.metrics.event_suppressed();
+            return Ok(None);
+        }
+        let name = emit::event_name(key, &p.uid, c, d);
+        let event = emit::diagnosis_event(key, &name, &p.uid, c, init, d);
+        let known = ledger.count(&name);
+        Ok(Some(emit::write(
+            self.client.clone(),
+            key.clone(),
+            name,
+            known,
+            event,
+            self.opts.request_timeout,
+        )))
+    }
+
+    /// Take in the outcome of an Event write.
+    fn emitted(
+        &self,
+        run: &mut RunState,
+        sink: &mut dyn Sink,
+        ledger: &mut EventLedger,
+        key: &PodKey,
+        w: Written,
+    ) {
+        match w {
+            Written::Count(name, n) => ledger.wrote(name, n),
+            Written::Forbidden(msg) => {
+                if !run.emit_disabled {
+                    run.emit_disabled = true;
+                    let access = Access {
+                        verb: "create",
+                        resource: "events",
+                        namespace: Some(&key.0),
+                    };
+                    let msg = forbidden_message(&msg, access);
+                    sink.notice(&format!(
+                        "{}; --emit-events is off from now on",
+                        msg.lines().next().unwrap_or_default()
+                    ));
                 }
-                // "previous terminated container … not found", "… is waiting to start": normal.
-                Err(kube::Error::Api(s)) if s.code == 400 => continue,
-                // The pod went away meanwhile.
-                Err(kube::Error::Api(s)) if s.code == 404 => return Ok(None),
-                Err(e) => return Err(e),
+            }
+            Written::Failed(why) => {
+                self.metrics.watch_error();
+                run.summary.errors += 1;
+                sink.notice(&format!(
+                    "cannot write an event on pod {}/{}: {why}",
+                    key.0, key.1
+                ));
             }
         }
-        Ok(None)
     }
 
     fn log_error(
@@ -726,7 +741,7 @@ impl Watcher {
         e: LogError,
     ) {
         // The metric counts failed API requests; a file error is reported below all the same.
-        if matches!(e, LogError::Api(_)) {
+        if !matches!(e, LogError::File(_)) {
             self.metrics.watch_error();
         }
         run.summary.errors += 1;
@@ -734,6 +749,12 @@ impl Watcher {
             LogError::File(e) => sink.notice(&format!(
                 "cannot read the log of {}/{}/{container} from {e}; diagnosing without it",
                 key.0, key.1
+            )),
+            LogError::Timeout(t) => sink.notice(&format!(
+                "the log of {}/{}/{container} did not arrive within {}s; diagnosing without it",
+                key.0,
+                key.1,
+                t.as_secs_f64()
             )),
             LogError::Api(kube::Error::Api(s)) if s.code == 403 => {
                 if run.warned.insert("pods/log") {
@@ -755,70 +776,101 @@ impl Watcher {
             )),
         }
     }
+}
 
-    /// `--emit-events`: a Warning Event `PodmortemDiagnosis` on the pod.
-    async fn emit_event(
-        &self,
-        st: &Tracker,
-        run: &mut RunState,
-        sink: &mut dyn Sink,
-        key: &PodKey,
-        container: &str,
-        d: &Diagnosis,
-    ) {
-        let Some(entry) = st.pods.get(key) else {
-            return;
-        };
-        let init = entry.containers.get(container).is_some_and(|c| c.init);
-        let ev = diagnosis_event(key, &entry.uid, container, init, d);
-        let api: Api<Event> = Api::namespaced(self.client.clone(), &key.0);
-        match api.create(&PostParams::default(), &ev).await {
-            Ok(_) => {}
-            Err(kube::Error::Api(s)) if s.code == 403 => {
-                run.emit_disabled = true;
-                let access = Access {
-                    verb: "create",
-                    resource: "events",
-                    namespace: Some(&key.0),
-                };
-                let msg = forbidden_message(&s.message, access);
-                sink.notice(&format!(
-                    "{}; --emit-events is off from now on",
-                    msg.lines().next().unwrap_or_default()
-                ));
+/// What the loop waits for next.
+enum Step {
+    Msg(Msg),
+    Done(Result<PodResult, tokio::task::JoinError>),
+    Emitted(Result<(PodKey, Written), tokio::task::JoinError>),
+    Tick,
+}
+
+/// The pods waiting for a diagnosis task and the tasks running: one task per pod at a time
+/// (a second trigger waits and merges with the next), at most [`MAX_TASKS`] in all.
+#[derive(Default)]
+struct Pipeline {
+    tasks: JoinSet<PodResult>,
+    /// Pods with a task in flight.
+    busy: HashMap<PodKey, tokio::task::Id>,
+    queued: BTreeMap<PodKey, Vec<(String, Trigger)>>,
+}
+
+impl Pipeline {
+    fn queue(&mut self, jobs: Vec<(PodKey, String, Trigger)>) {
+        for (key, c, t) in jobs {
+            let v = self.queued.entry(key).or_default();
+            match v.iter_mut().find(|(x, _)| *x == c) {
+                // A first sight must pass triage; any other trigger need not.
+                Some(slot) => slot.1 = slot.1.max(t),
+                None => v.push((c, t)),
             }
-            Err(e) => {
-                self.metrics.watch_error();
-                run.summary.errors += 1;
-                sink.notice(&format!(
-                    "cannot create an event on pod {}/{}: {}",
-                    key.0,
-                    key.1,
-                    error::chain(&e)
-                ));
+        }
+    }
+
+    fn pump(&mut self, st: &Tracker, ctx: &Arc<Ctx>) {
+        if self.queued.is_empty() || self.tasks.len() >= MAX_TASKS {
+            return;
+        }
+        let ready: Vec<PodKey> = self
+            .queued
+            .keys()
+            .filter(|k| !self.busy.contains_key(*k))
+            .take(MAX_TASKS - self.tasks.len())
+            .cloned()
+            .collect();
+        for key in ready {
+            let Some(list) = self.queued.remove(&key) else {
+                continue;
+            };
+            if let Some(work) = work_for(st, &key, &list) {
+                let handle = self.tasks.spawn(diagnose_pod(ctx.clone(), work));
+                self.busy.insert(key, handle.id());
             }
         }
     }
 }
 
-/// One container log to read, with what the file reader needs to pick the instance.
-#[derive(Debug, Clone)]
-struct LogRequest {
-    key: PodKey,
-    container: String,
-    uid: String,
-    restarts: u32,
-    waiting: bool,
-    previous: bool,
-    /// The crash the log belongs to (see `Fingerprint::log_key`).
-    log_key: String,
+/// Jobs grouped by pod, each container once.
+fn group_by_pod(jobs: Vec<(PodKey, String, Trigger)>) -> BTreeMap<PodKey, Vec<(String, Trigger)>> {
+    let mut by_pod: BTreeMap<PodKey, Vec<(String, Trigger)>> = BTreeMap::new();
+    for (k, c, t) in jobs {
+        let v = by_pod.entry(k).or_default();
+        if !v.iter().any(|(x, _)| *x == c) {
+            v.push((c, t));
+        }
+    }
+    by_pod
 }
 
-/// Why a container's log could not be read.
-#[derive(Debug)]
-enum LogError {
-    File(FileError),
-    Api(kube::Error),
+/// A task's snapshot of a pod: its trimmed object and events, and per container the crash at
+/// hand and the scans already cached for it. None for a pod without an object (healthy: there
+/// is nothing to diagnose) or gone.
+fn work_for(st: &Tracker, key: &PodKey, list: &[(String, Trigger)]) -> Option<PodWork> {
+    let entry = st.pods.get(key)?;
+    let mut objects = vec![entry.object.clone()?];
+    objects.extend(st.events_for(key));
+    let containers = list
+        .iter()
+        .filter_map(|(c, trigger)| {
+            let ce = entry.containers.get(c)?;
+            let log_key = ce.fp.log_key();
+            Some(ContainerWork {
+                name: c.clone(),
+                trigger: *trigger,
+                cached: st.logs.get(key, c, &log_key).map(<[_]>::to_vec),
+                log_key,
+                restarts: u32::try_from(ce.fp.restarts).unwrap_or(0),
+                waiting: ce.fp.waiting.is_some(),
+            })
+        })
+        .collect::<Vec<_>>();
+    (!containers.is_empty()).then(|| PodWork {
+        key: key.clone(),
+        uid: entry.uid.clone(),
+        objects,
+        containers,
+    })
 }
 
 /// Watch with `opts` until `shutdown`, delivering diagnoses to `sink`: shorthand for
@@ -833,27 +885,6 @@ where
     F: Future<Output = ()>,
 {
     Watcher::new(conn, opts).run(sink, shutdown).await
-}
-
-/// Read a log body, lossily decoded: `Api::logs` would reject a log that is not UTF-8, and
-/// crashing programs do print binary garbage. Only the last [`MAX_LOG_BYTES`] are kept (a
-/// `limitBytes` would cut the end, where the crash is).
-async fn read_log(r: impl futures::AsyncBufRead) -> std::io::Result<String> {
-    use futures::AsyncReadExt;
-    let mut r = Box::pin(r);
-    let mut buf = Vec::new();
-    let mut chunk = vec![0u8; 64 << 10];
-    loop {
-        let n = r.read(&mut chunk).await?;
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if buf.len() > MAX_LOG_BYTES {
-            buf.drain(..buf.len() - MAX_LOG_BYTES);
-        }
-    }
-    Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
 /// Every item of a list, following `continue` pages.
@@ -873,29 +904,6 @@ where
     }
 }
 
-fn find<'a>(incidents: &'a [Incident], key: &PodKey, container: &str) -> Option<&'a Incident> {
-    incidents.iter().find(|i| {
-        i.pod == key.1
-            && i.container.as_deref() == Some(container)
-            && i.namespace.as_deref().is_none_or(|ns| ns == key.0)
-    })
-}
-
-/// Which log to fetch: `Some(true)` the previous instance's (falling back to the current),
-/// `Some(false)` the current one, `None` when the container never ran (an image that cannot
-/// be pulled has no log: asking would only earn a 400).
-fn log_plan(inc: &Incident) -> Option<bool> {
-    use crate::incident::ContainerState;
-    let st = inc.status.as_ref()?;
-    if st.last_terminated.is_some() || st.restart_count.unwrap_or(0) > 0 {
-        return Some(true);
-    }
-    match &st.state {
-        Some(ContainerState::Running { .. }) | Some(ContainerState::Terminated(_)) => Some(false),
-        _ => None,
-    }
-}
-
 /// The batch report's order: known causes first, then pods that exist, then confidence.
 fn batch_order(a: &Diagnosis, b: &Diagnosis) -> std::cmp::Ordering {
     let known = |d: &Diagnosis| d.cause != Cause::Unknown;
@@ -904,97 +912,4 @@ fn batch_order(a: &Diagnosis, b: &Diagnosis) -> std::cmp::Ordering {
         .then(b.has_status.cmp(&a.has_status))
         .then(b.confidence.total_cmp(&a.confidence))
         .then(a.display_name().cmp(&b.display_name()))
-}
-
-/// The core/v1 Event `--emit-events` writes.
-fn diagnosis_event(key: &PodKey, uid: &str, container: &str, init: bool, d: &Diagnosis) -> Event {
-    use k8s_openapi::api::core::v1::EventSource;
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
-    let now = Time(k8s_openapi::jiff::Timestamp::now());
-    let cause = match &d.detail {
-        Some(x) => format!("{} ({x})", d.cause.id()),
-        None => d.cause.id().to_string(),
-    };
-    let mut message = format!(
-        "podmortem: {cause}, confidence {:.2}: {}",
-        d.confidence, d.explanation
-    );
-    if let Some(fix) = d.remediation.first() {
-        message.push_str(" Fix: ");
-        message.push_str(fix);
-    }
-    // `kubectl get events` prints messages to terminals: no control characters from the input.
-    let message = crate::render::escape_control(&message);
-    let message = crate::incident::clip(&message, MAX_EVENT_MESSAGE - 4);
-    let field = if init { "initContainers" } else { "containers" };
-    let instance = std::env::var("HOSTNAME")
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "podmortem".into());
-    Event {
-        metadata: ObjectMeta {
-            generate_name: Some(format!("{}.podmortem-", key.1)),
-            namespace: Some(key.0.clone()),
-            ..ObjectMeta::default()
-        },
-        involved_object: ObjectReference {
-            api_version: Some("v1".into()),
-            kind: Some("Pod".into()),
-            name: Some(key.1.clone()),
-            namespace: Some(key.0.clone()),
-            uid: (!uid.is_empty()).then(|| uid.to_string()),
-            field_path: Some(format!("spec.{field}{{{container}}}")),
-            ..ObjectReference::default()
-        },
-        reason: Some(OWN_EVENT_REASON.into()),
-        message: Some(message),
-        type_: Some("Warning".into()),
-        action: Some("Diagnose".into()),
-        count: Some(1),
-        first_timestamp: Some(now.clone()),
-        last_timestamp: Some(now),
-        source: Some(EventSource {
-            component: Some("podmortem".into()),
-            host: None,
-        }),
-        reporting_component: Some("podmortem".into()),
-        reporting_instance: Some(instance),
-        ..Event::default()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn logs_are_read_lossily_and_bounded() {
-        let mut bytes = vec![0xff, b'a', b'\n'];
-        let text =
-            futures::executor::block_on(read_log(futures::io::Cursor::new(bytes.clone()))).unwrap();
-        assert_eq!(text, "\u{fffd}a\n");
-        bytes = vec![b'x'; MAX_LOG_BYTES + 10];
-        bytes.extend_from_slice(b"Killed\n");
-        let text = futures::executor::block_on(read_log(futures::io::Cursor::new(bytes))).unwrap();
-        assert_eq!(text.len(), MAX_LOG_BYTES);
-        assert!(text.ends_with("Killed\n"), "the end of the log is kept");
-    }
-
-    #[test]
-    fn emitted_event_shape() {
-        let d = Engine::new().diagnose(&Incident {
-            namespace: Some("shop".into()),
-            pod: "api".into(),
-            container: Some("app".into()),
-            ..Incident::default()
-        });
-        let ev = diagnosis_event(&("shop".into(), "api".into()), "u-1", "init", true, &d);
-        assert_eq!(ev.reason.as_deref(), Some(OWN_EVENT_REASON));
-        assert_eq!(ev.type_.as_deref(), Some("Warning"));
-        assert_eq!(
-            ev.involved_object.field_path.as_deref(),
-            Some("spec.initContainers{init}")
-        );
-        assert!(ev.message.unwrap().len() <= MAX_EVENT_MESSAGE);
-    }
 }

@@ -44,7 +44,8 @@
 //!   the current log of a container waiting after a crash is the previous instance's); namespaces (get/list); empty lists for nodes, services, RCs and apps/v1 (all
 //!   that `kubectl cluster-info dump` asks for);
 //! - faults: 403 Forbidden per (resource, verb), expired resource versions, dropped or ended
-//!   watch connections; and a log of every request.
+//!   watch connections, `pods/log` requests that never answer ([`hang_log`](FakeApiServer::hang_log));
+//!   and a log of every request.
 //!
 //! What it does not fake: authentication, TLS, protobuf and aggregated discovery (it answers
 //! JSON, which clients accept), set-based label selectors, `follow=true` log streaming (the
@@ -124,6 +125,8 @@ struct State {
     watchers: Vec<Watcher>,
     next_watcher: u64,
     logs: HashMap<(String, String, String, bool), String>,
+    /// Pods whose `pods/log` requests never answer.
+    hung_logs: HashSet<(String, String)>,
     denied: HashSet<(String, String)>,
     no_events_k8s_io: bool,
     requests: Vec<RecordedRequest>,
@@ -247,6 +250,14 @@ impl FakeApiServer {
             previous,
         );
         self.st().logs.insert(key, text.to_string());
+    }
+
+    /// Makes every `pods/log` request for this pod hang: accepted, never answered (a stalled
+    /// kubelet or a proxy that lost the stream).
+    pub fn hang_log(&self, ns: &str, pod: &str) {
+        self.st()
+            .hung_logs
+            .insert((ns.to_string(), pod.to_string()));
     }
 
     /// Current global resourceVersion.
@@ -585,6 +596,12 @@ async fn handle(state: &Arc<Mutex<State>>, req: Request<Incoming>) -> Response<R
         Value::Null
     };
     let seg: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    if let ["api", "v1", "namespaces", ns, "pods", name, "log"] = seg.as_slice() {
+        let hung = (state.lock().unwrap().hung_logs).contains(&(ns.to_string(), name.to_string()));
+        if hung {
+            std::future::pending::<()>().await;
+        }
+    }
     let mut st = state.lock().unwrap();
     let v1_events = !st.no_events_k8s_io;
     let (group, rest) = match seg.as_slice() {
