@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// The `snake_case` ids (see [`Cause::id`]) are a public contract: they appear in JSON output,
 /// pattern packs and corpus labels and never change meaning.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Cause {

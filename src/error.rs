@@ -3,6 +3,7 @@
 use thiserror::Error;
 
 /// A pattern pack could not be loaded or compiled.
+#[non_exhaustive]
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum PackError {
     /// The file could not be read.

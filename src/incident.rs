@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 /// Where a piece of evidence came from.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
@@ -147,7 +148,7 @@ pub struct EventRecord {
 pub struct LogLine {
     /// 1-based line number in the source.
     pub line: u64,
-    /// The text, lossily decoded and shortened to [`MAX_EVIDENCE_LEN`](crate::incident::MAX_EVIDENCE_LEN).
+    /// The text, lossily decoded and shortened to [`MAX_EVIDENCE_LEN`].
     pub text: String,
 }
 

@@ -20,6 +20,16 @@
 //!    [`Engine::diagnose`] is pure: it touches no file, socket or clock.
 //! 4. **render** ([`render`]): text, JSON (`podmortem/v1`) and Markdown.
 //!
+//! ## The surface
+//! Most users need four items: [`Engine`] (built once; [`Engine::analyze`] reads inputs and
+//! diagnoses, [`Engine::diagnose`] takes an [`Incident`] built elsewhere), [`Input`], and the
+//! results [`Report`] / [`Diagnosis`] (serialisable: their serde form is the `podmortem/v1` JSON
+//! document). The modules hold the rest: [`incident`] (the input model an embedder may fill
+//! itself), [`patterns`] and [`redact`] (rule and redaction packs), [`scan`] (the streaming log
+//! scanner), [`render`] (text, JSON, Markdown), [`model`] (loading a trained model), `eval`
+//! (feature `eval`) and `live` (feature `live`: the watcher behind `podmortem watch`). Result
+//! types and enums are `#[non_exhaustive]`: fields and causes may be added in minor versions.
+//!
 //! ## Example
 //! ```
 //! use podmortem::{Engine, Input};
@@ -40,11 +50,12 @@
 //! The library builds without the CLI, kube or tokio: depend on it with
 //! `default-features = false`.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod cause;
 pub mod diagnose;
 pub mod error;
+#[cfg(feature = "eval")]
 pub mod eval;
 pub mod incident;
 pub mod ingest;

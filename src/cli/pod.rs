@@ -481,11 +481,7 @@ fn diagnose(engine: &Engine, g: &Gathered, args: &PodArgs) -> Report {
     let incidents = timed(assemble(engine.patterns(), &g.objects, &g.logs), args);
     let mut diagnoses = engine.diagnose_all(&incidents);
     diagnoses.retain(|d| d.confidence >= args.min_confidence);
-    Report {
-        diagnoses,
-        errors: g.errors.clone(),
-        incidents: incidents.len(),
-    }
+    Report::new(diagnoses, g.errors.clone(), incidents.len())
 }
 
 /// The incidents of `-c`'s container (all without it), with how long ago each container

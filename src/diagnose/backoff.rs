@@ -13,6 +13,7 @@ pub const MAX_DELAY_SECS: u64 = 300;
 pub const RESET_AFTER_SECS: u64 = 600;
 
 /// Where the back-off figures came from.
+#[non_exhaustive]
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Backoff {
     /// The waiting reason, e.g. `CrashLoopBackOff`, `ImagePullBackOff`.

@@ -39,6 +39,7 @@ pub struct Engine {
 }
 
 /// How the engine turns signals into probabilities.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// The hand-set softmax over rule scores (no model).

@@ -11,6 +11,7 @@ use super::status::STATUS_RULES;
 use crate::ingest::{ingest, Input};
 
 /// What running the fixtures of a directory found.
+#[non_exhaustive]
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FixtureReport {
     /// Rules with at least one fixture.

@@ -1,4 +1,4 @@
-//! From an [`Incident`] to a [`Diagnosis`]: signals, scoring, confidence, back-off, remediation.
+//! From an [`Incident`](crate::Incident) to a [`Diagnosis`]: signals, scoring, confidence, back-off, remediation.
 //!
 //! # How the decision is made
 //! Every piece of evidence is a *signal* for one cause with a weight: pattern rules carry a

@@ -10,6 +10,7 @@ use crate::cause::Cause;
 use crate::incident::SourceKind;
 
 /// One line of evidence behind a diagnosis.
+#[non_exhaustive]
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Evidence {
     /// `file:line` (or `file (pod x)` for JSON objects).
@@ -28,6 +29,7 @@ pub struct Evidence {
 }
 
 /// A runner-up cause.
+#[non_exhaustive]
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Alternative {
     /// The cause.
@@ -37,6 +39,7 @@ pub struct Alternative {
 }
 
 /// The engine's verdict on one container.
+#[non_exhaustive]
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Diagnosis {
     /// Namespace, when known.
@@ -90,6 +93,7 @@ pub const SCHEMA: &str = "podmortem/v1";
 ///
 /// Its serde form is the `podmortem/v1` document:
 /// `{"schema":"podmortem/v1","diagnoses":[…],"errors":[…],"redacted":N}`.
+#[non_exhaustive]
 #[derive(Debug, Default)]
 pub struct Report {
     /// One diagnosis per failing container, most confident first.
@@ -120,6 +124,20 @@ impl Serialize for Report {
 }
 
 impl Report {
+    /// A report of `diagnoses` (most confident first), the inputs that could not be read, and
+    /// how many incidents were assembled.
+    pub fn new(
+        diagnoses: Vec<Diagnosis>,
+        errors: Vec<crate::error::InputError>,
+        incidents: usize,
+    ) -> Report {
+        Report {
+            diagnoses,
+            errors,
+            incidents,
+        }
+    }
+
     /// How many secret values were redacted across all diagnoses.
     pub fn redacted(&self) -> usize {
         self.diagnoses.iter().map(|d| d.redacted).sum()

@@ -82,9 +82,9 @@ fn troubling_event(reason: &str, message: &str) -> bool {
 /// Whether the incident's own facts (status, events, restarted logs) show a failing container.
 ///
 /// Healthy containers — running and ready, or running with only readiness failures — are not.
-/// This is the part of triage that needs no pattern set; [`Engine::diagnose_all`]
-/// (crate::Engine::diagnose_all) also accepts a decisive failure signature when no status is
-/// known.
+/// This is the part of triage that needs no pattern set;
+/// [`Engine::diagnose_all`](crate::Engine::diagnose_all) also accepts a decisive failure
+/// signature when no status is known.
 pub fn is_failing(incident: &Incident) -> bool {
     if matches!(incident.pod_reason.as_deref(), Some("Evicted"))
         || incident.pod_phase.as_deref() == Some("Failed")

@@ -1,4 +1,4 @@
-//! The trained classifier: multinomial logistic regression over [`features`], calibrated by
+//! The trained classifier: multinomial logistic regression over [`Features`], calibrated by
 //! temperature scaling on the corpus's validation split.
 //!
 //! Rules still provide the evidence lines and the explanation; the model turns all signals —
@@ -6,7 +6,7 @@
 //! into probabilities. Inference is a sparse dot product (no linfa at run time); `podmortem
 //! train` (feature `train`) fits the weights with linfa.
 
-pub mod features;
+mod features;
 #[cfg(feature = "train")]
 pub mod train;
 
@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::cause::Cause;
 use crate::diagnose::scoring::PerCause;
 pub(crate) use features::featurize;
-pub use features::{Features, DIMS};
+pub use features::Features;
+pub(crate) use features::DIMS;
 
 /// Below this calibrated probability the engine answers `unknown` instead of guessing.
 pub const ABSTAIN_THRESHOLD: f64 = 0.4;
@@ -25,7 +26,7 @@ pub const FORMAT: &str = "podmortem-model/v1";
 
 /// One weight set: `weights[feature * classes + class]`, intercepts, and a temperature.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Weights {
+pub(crate) struct Weights {
     /// Row-major by feature: `DIMS × classes.len()`.
     pub weights: Vec<f32>,
     /// One per class.
@@ -41,7 +42,7 @@ pub struct Weights {
 
 /// Rule probabilities are smoothed by this much before pooling, so that a cause no rule
 /// supports can still win on the model's word.
-pub const RULE_SMOOTHING: f64 = 0.02;
+pub(crate) const RULE_SMOOTHING: f64 = 0.02;
 
 impl Weights {
     /// Calibrated class probabilities (in the model's class order), pooled with the rule
@@ -79,26 +80,27 @@ impl Weights {
     }
 }
 
-/// A trained model.
+/// A trained model: load one with [`Model::load`], give it to
+/// [`Engine::with_model`](crate::Engine::with_model).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Model {
     /// [`FORMAT`].
-    pub format: String,
-    /// Feature dimensionality; must equal [`DIMS`].
-    pub dims: usize,
+    pub(crate) format: String,
+    /// Feature dimensionality; must equal `DIMS`.
+    pub(crate) dims: usize,
     /// The classes, in weight-column order.
-    pub classes: Vec<Cause>,
+    pub(crate) classes: Vec<Cause>,
     /// Weights over all features (the engine's default).
-    pub fused: Weights,
+    pub(crate) fused: Weights,
     /// Weights over features that do not come from pattern rules (for `eval`'s ablation).
-    pub model_only: Option<Weights>,
+    pub(crate) model_only: Option<Weights>,
     /// What it was trained on (corpus, sample counts, seed).
-    pub trained_on: String,
+    pub(crate) trained_on: String,
 }
 
 /// Which weight set to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
+pub(crate) enum Variant {
     /// All features.
     Fused,
     /// Without rule-derived features.
@@ -106,6 +108,7 @@ pub enum Variant {
 }
 
 /// A model file could not be used.
+#[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     /// Unreadable file.
@@ -117,6 +120,16 @@ pub enum ModelError {
 }
 
 impl Model {
+    /// What it was trained on (corpus, sample counts, seed, regularisation).
+    pub fn trained_on(&self) -> &str {
+        &self.trained_on
+    }
+
+    /// The causes it can name.
+    pub fn classes(&self) -> &[Cause] {
+        &self.classes
+    }
+
     /// Parse a model from JSON; `name` labels errors.
     pub fn from_json(name: &str, text: &str) -> Result<Model, ModelError> {
         let m: Model = serde_json::from_str(text)
@@ -157,7 +170,12 @@ impl Model {
 
     /// Calibrated probabilities indexed by [`Cause::index`]; `rules` are the rule engine's
     /// probabilities (indexed the same way), pooled in by the fused weights.
-    pub fn predict(&self, f: &Features, rules: &PerCause<f64>, variant: Variant) -> PerCause<f64> {
+    pub(crate) fn predict(
+        &self,
+        f: &Features,
+        rules: &PerCause<f64>,
+        variant: Variant,
+    ) -> PerCause<f64> {
         let w = match variant {
             Variant::ModelOnly => self.model_only.as_ref().unwrap_or(&self.fused),
             Variant::Fused => &self.fused,

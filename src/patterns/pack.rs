@@ -7,6 +7,7 @@ use crate::error::PackError;
 use crate::incident::SourceKind;
 
 /// Which texts a rule applies to.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
@@ -88,6 +89,7 @@ pub struct Rule {
 
 /// The maturity of a rule, as in Sigma: `experimental` rules are loaded and matched like any
 /// other; the status tells reviewers and users how much real input confirmed it.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleStatus {
