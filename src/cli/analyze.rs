@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use podmortem::render::{escape_control, to_json, to_markdown, to_text, TextOptions};
+use podmortem::render::{escape_control, to_html, to_json, to_markdown, to_text, TextOptions};
 use podmortem::Input;
 
 use super::{emit, engine, use_color, AnalyzeArgs, Format};
@@ -45,6 +45,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<i32> {
         ),
         Format::Json => to_json(&report) + "\n",
         Format::Markdown => to_markdown(&report),
+        Format::Html => to_html(&report),
     };
     emit(&out)?;
     // A failing container found outranks an unreadable input: the pipeline must stop either

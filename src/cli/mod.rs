@@ -34,6 +34,7 @@ Examples:
   kubectl logs api-7d9f --previous > api.previous.log; kubectl describe pod api-7d9f > describe.txt
   podmortem analyze api.previous.log describe.txt
   kubectl get events -n shop -o json | podmortem analyze - --format json
+  podmortem analyze ./namespace-dump/ -o html > postmortem.html
 
 Exit status: 0 when every input was read, 1 when some inputs could not be read
 (the others are still analysed), 2 on usage errors, and with --exit-code 3 when at
@@ -87,6 +88,8 @@ pub enum Format {
     Json,
     /// A Markdown report (for tickets and postmortems).
     Markdown,
+    /// One self-contained HTML page with a restart timeline per container (for postmortems).
+    Html,
 }
 
 /// When to colour text output.

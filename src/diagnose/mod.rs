@@ -18,10 +18,12 @@ mod backoff;
 pub mod command;
 mod remediation;
 pub mod time;
+mod timeline;
 mod triage;
 
 pub use backoff::{backoff, Backoff};
 pub use remediation::remediation;
+pub use timeline::{timeline, DatedEvent, Termination, Timeline};
 pub use triage::{is_failing, restart_age, status_in_trouble};
 
 use std::collections::HashMap;
@@ -95,6 +97,9 @@ pub struct Diagnosis {
     pub evidence: Vec<Evidence>,
     /// The back-off timer.
     pub backoff: Backoff,
+    /// The restart history the input dates (for the HTML report's timeline).
+    #[serde(skip)]
+    pub timeline: Timeline,
     /// One line: what the top evidence means.
     pub explanation: String,
     /// What to do.
@@ -596,6 +601,7 @@ impl Engine {
             confidence
         };
         let evidence: Vec<Evidence> = signals.into_iter().take(8).map(|s| s.evidence).collect();
+        let backoff = backoff(incident);
         Diagnosis {
             namespace: incident.namespace.clone(),
             pod: incident.pod.clone(),
@@ -605,7 +611,8 @@ impl Engine {
             confidence: round3(confidence),
             alternatives,
             evidence,
-            backoff: backoff(incident),
+            timeline: timeline(incident, &backoff),
+            backoff,
             explanation,
             remediation: remediation(cause, None, incident, &captures),
             score: scores[cause.index()],
@@ -635,6 +642,18 @@ impl Diagnosis {
         for e in self.evidence.iter_mut() {
             self.redacted += r.redact_in_place(&mut e.text);
             self.redacted += r.redact_in_place(&mut e.source);
+        }
+        // The timeline shows status reasons and sources from the input too.
+        let t = &mut self.timeline;
+        for x in t.terminations.iter_mut() {
+            self.redacted += r.redact_in_place(&mut x.source);
+            if let Some(reason) = x.reason.as_mut() {
+                self.redacted += r.redact_in_place(reason);
+            }
+        }
+        for x in t.events.iter_mut() {
+            self.redacted += r.redact_in_place(&mut x.source);
+            self.redacted += r.redact_in_place(&mut x.reason);
         }
         self
     }
