@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use podmortem::render::{escape_control, to_html, to_json, to_markdown, to_text, TextOptions};
 use podmortem::Input;
 
+use super::progress::ProgressLine;
 use super::{emit, engine, use_color, AnalyzeArgs, Format};
 
 pub fn run(args: AnalyzeArgs) -> anyhow::Result<i32> {
@@ -23,7 +24,9 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<i32> {
             }
         })
         .collect();
-    let mut report = engine.analyze(&inputs);
+    let progress = ProgressLine::for_analyze(args.quiet, args.format == Format::Json);
+    let mut report = engine.analyze_with_progress(&inputs, &progress);
+    progress.finish();
     report
         .diagnoses
         .retain(|d| d.confidence >= args.min_confidence);

@@ -3,6 +3,7 @@
 mod analyze;
 mod eval_cmd;
 mod patterns_cmd;
+mod progress;
 #[cfg(feature = "train")]
 mod train_cmd;
 #[cfg(feature = "live")]
@@ -138,6 +139,9 @@ pub struct AnalyzeArgs {
     /// deploy job fails with the reason in its log.
     #[arg(long)]
     pub exit_code: bool,
+    /// No progress line on stderr (it appears only on a terminal, after half a second).
+    #[arg(short, long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub redact: RedactArgs,
     #[command(flatten)]

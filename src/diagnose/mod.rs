@@ -303,7 +303,17 @@ impl Engine {
 
     /// Ingest `inputs` and diagnose every failing container.
     pub fn analyze(&self, inputs: &[crate::ingest::Input]) -> Report {
-        let ingested = crate::ingest::ingest(&self.set, inputs);
+        self.analyze_with_progress(inputs, &crate::ingest::NoProgress)
+    }
+
+    /// [`Engine::analyze`], telling `progress` how reading the inputs advances (per file and
+    /// per MiB read).
+    pub fn analyze_with_progress(
+        &self,
+        inputs: &[crate::ingest::Input],
+        progress: &dyn crate::ingest::Progress,
+    ) -> Report {
+        let ingested = crate::ingest::ingest_with_progress(&self.set, inputs, progress);
         let incidents = ingested.incidents.len();
         let mut errors = ingested.errors;
         if let Some(r) = &self.redactor {
