@@ -28,7 +28,9 @@ fn visible_text(doc: &Html) -> String {
     let mut out = String::new();
     for node in body.descendants() {
         if let Some(t) = node.value().as_text() {
-            let parent = node.parent().and_then(|p| p.value().as_element().map(|e| e.name()));
+            let parent = node
+                .parent()
+                .and_then(|p| p.value().as_element().map(|e| e.name()));
             if parent != Some("script") {
                 out.push_str(t);
             }
@@ -46,7 +48,11 @@ fn assert_inert(doc: &Html) {
         !scripts[0].inner_html().contains("alert"),
         "the page's script is its own"
     );
-    for el in doc.root_element().descendants().filter_map(scraper::ElementRef::wrap) {
+    for el in doc
+        .root_element()
+        .descendants()
+        .filter_map(scraper::ElementRef::wrap)
+    {
         for (name, value) in el.value().attrs() {
             assert!(
                 !name.starts_with("on"),
@@ -63,7 +69,10 @@ fn assert_inert(doc: &Html) {
             );
         }
         assert!(
-            !matches!(el.value().name(), "img" | "iframe" | "link" | "object" | "embed"),
+            !matches!(
+                el.value().name(),
+                "img" | "iframe" | "link" | "object" | "embed"
+            ),
             "<{}> in the page",
             el.value().name()
         );
@@ -118,13 +127,20 @@ fn markup_from_logs_pod_names_and_events_is_text_only() {
         .map(|c| c.text().collect())
         .collect();
     names.sort();
-    assert_eq!(names, [IMG.to_string(), format!("shop/{SCRIPT}/app")], "pod names as text");
+    assert_eq!(
+        names,
+        [IMG.to_string(), format!("shop/{SCRIPT}/app")],
+        "pod names as text"
+    );
     let text = visible_text(&doc);
     for (what, needle) in [
         ("log line", format!("Java heap space {SCRIPT} {IMG}")),
         ("event message", format!("healthz\": {SCRIPT} {IMG}")),
     ] {
-        assert!(text.contains(&needle), "{what}: {needle:?} not shown as text");
+        assert!(
+            text.contains(&needle),
+            "{what}: {needle:?} not shown as text"
+        );
     }
     // The status reason labels the timeline mark, as an attribute value and as text.
     let mark = doc
@@ -196,7 +212,12 @@ fn analyze_html(path: &Path) -> String {
         .arg(path)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -207,7 +228,10 @@ fn shop() -> std::path::PathBuf {
 /// How many termination marks each diagnosis's timeline draws, in page order.
 fn marks_per_section(doc: &Html) -> Vec<usize> {
     doc.select(&sel("section.diagnosis"))
-        .map(|s| s.select(&sel("svg.timeline circle.mark.termination")).count())
+        .map(|s| {
+            s.select(&sel("svg.timeline circle.mark.termination"))
+                .count()
+        })
         .collect()
 }
 
@@ -263,7 +287,12 @@ fn shop_namespace_report_has_the_summary_and_one_timeline_per_diagnosis() {
         .text()
         .collect();
     assert_eq!(next, "next restart 2026-11-25T09:58:07Z");
-    let note: String = cart.select(&sel("p.timeline-note")).next().unwrap().text().collect();
+    let note: String = cart
+        .select(&sel("p.timeline-note"))
+        .next()
+        .unwrap()
+        .text()
+        .collect();
     assert!(
         note.contains("6 restarts counted; 1 termination dated by the input. The 5 earlier restarts carry no timestamp"),
         "{note}"
@@ -295,8 +324,16 @@ fn shop_namespace_report_has_the_summary_and_one_timeline_per_diagnosis() {
     // Every section has a timeline or says why it has none.
     for s in &sections {
         let svgs = s.select(&sel("svg.timeline")).count();
-        let note: String = s.select(&sel("p.timeline-note")).next().unwrap().text().collect();
-        assert!(svgs == 1 || (svgs == 0 && note.starts_with("No timeline")), "{note}");
+        let note: String = s
+            .select(&sel("p.timeline-note"))
+            .next()
+            .unwrap()
+            .text()
+            .collect();
+        assert!(
+            svgs == 1 || (svgs == 0 && note.starts_with("No timeline")),
+            "{note}"
+        );
     }
     browser_check(&html, &marks_per_section(&doc));
 }
@@ -326,8 +363,16 @@ fn every_dated_termination_is_a_mark_with_the_delay_between() {
         .map(|t| t.text().collect())
         .collect();
     assert!(labels.iter().any(|l| l == "back-off 40s"), "{labels:?}");
-    let note: String = section.select(&sel("p.timeline-note")).next().unwrap().text().collect();
-    assert_eq!(note, "1 restart counted; 2 terminations dated by the input.");
+    let note: String = section
+        .select(&sel("p.timeline-note"))
+        .next()
+        .unwrap()
+        .text()
+        .collect();
+    assert_eq!(
+        note,
+        "1 restart counted; 2 terminations dated by the input."
+    );
     browser_check(&html, &marks_per_section(&doc));
 }
 
@@ -343,8 +388,16 @@ fn a_container_without_timestamps_gets_words_not_a_drawing() {
     let doc = Html::parse_document(&html);
     let section = doc.select(&sel("section.diagnosis")).next().unwrap();
     assert_eq!(section.select(&sel("svg")).count(), 0);
-    let note: String = section.select(&sel("p.timeline-note")).next().unwrap().text().collect();
-    assert!(note.starts_with("No timeline: the input carries no timestamps"), "{note}");
+    let note: String = section
+        .select(&sel("p.timeline-note"))
+        .next()
+        .unwrap()
+        .text()
+        .collect();
+    assert!(
+        note.starts_with("No timeline: the input carries no timestamps"),
+        "{note}"
+    );
     assert!(note.contains("3 restarts counted"), "{note}");
 }
 
@@ -353,7 +406,12 @@ fn a_container_without_timestamps_gets_words_not_a_drawing() {
 fn browser_check(html: &str, marks: &[usize]) {
     let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
-        .find(|b| Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success()))
+        .find(|b| {
+            Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
     else {
         eprintln!("chromium not found: parsed HTML only");
         return;
@@ -370,12 +428,19 @@ fn browser_check(html: &str, marks: &[usize]) {
             "--enable-logging=stderr",
             "--v=0",
         ])
-        .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
         .arg("--dump-dom")
         .arg(format!("file://{}", page.display()))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     let console: Vec<&str> = stderr.lines().filter(|l| l.contains("CONSOLE")).collect();
     assert!(console.is_empty(), "console messages: {console:#?}");

@@ -119,7 +119,10 @@ fn reason_class(reason: Option<&str>) -> &'static str {
 
 /// `09:53:07` of a Unix time.
 fn clock(t: i64) -> String {
-    format_rfc3339(t).get(11..19).unwrap_or_default().to_string()
+    format_rfc3339(t)
+        .get(11..19)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// A self-contained HTML report: a summary table, then per diagnosis the explanation, a
@@ -405,7 +408,13 @@ fn timeline(s: &mut String, t: &Timeline) {
     for (i, secs) in t.delays() {
         let from = t.terminations[i].finished_at;
         let (x0, x1) = (sc.x(from), sc.x(from + secs as i64));
-        delay(s, x0, x1, &format!("back-off {}", format_duration(secs)), false);
+        delay(
+            s,
+            x0,
+            x1,
+            &format!("back-off {}", format_duration(secs)),
+            false,
+        );
     }
     if let Some(at) = t.running_since {
         let x = sc.x(at);
@@ -458,7 +467,11 @@ fn timeline(s: &mut String, t: &Timeline) {
             esc(reason),
             esc(reason),
             format_rfc3339(tm.finished_at),
-            if tm.current { "current state, " } else { "last state, " },
+            if tm.current {
+                "current state, "
+            } else {
+                "last state, "
+            },
             esc(&tm.source),
             AXIS_Y - 30.0,
             esc(reason),
