@@ -448,3 +448,25 @@ fn browser_check(html: &str, marks: &[usize]) {
     assert_eq!(marks_per_section(&dom), marks, "marks in Chromium's DOM");
     eprintln!("checked in {chromium} (headless): no console message, same marks");
 }
+
+#[test]
+fn secrets_are_redacted_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api-7d9f8.previous.log"),
+        "starting\nError: connect ECONNREFUSED 10.0.0.5:5432 while opening postgres://app:S3cretPass@db:5432/shop\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)\nNode.js v20.11.0\n",
+    )
+    .unwrap();
+    let html = analyze_html(dir.path());
+    assert!(!html.contains("S3cretPass"), "the password left the report");
+    let doc = Html::parse_document(&html);
+    let text = visible_text(&doc);
+    assert!(text.contains("postgres://app:****@db:5432/shop"), "{text}");
+    let note: String = doc
+        .select(&sel("p.redaction"))
+        .next()
+        .expect("the redaction note")
+        .text()
+        .collect();
+    assert_eq!(note, "note: secrets redacted (1 value); --no-redact shows them");
+}
