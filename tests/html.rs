@@ -468,5 +468,8 @@ fn secrets_are_redacted_and_counted() {
         .expect("the redaction note")
         .text()
         .collect();
-    assert_eq!(note, "note: secrets redacted (1 value); --no-redact shows them");
+    assert_eq!(
+        note,
+        "note: secrets redacted (1 value); --no-redact shows them"
+    );
 }
