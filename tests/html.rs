@@ -148,6 +148,9 @@ fn markup_from_logs_pod_names_and_events_is_text_only() {
         .find(|m| m.value().attr("data-reason") == Some(IMG))
         .expect("the hostile reason's termination mark");
     assert!(mark.value().classes().any(|c| c == "r-other"));
+    // In a browser an injected `<img src=x>` would be blocked by the CSP and say so on the
+    // console; a script error would too.
+    browser_check(&html, &marks_per_section(&doc));
     // The same through the binary, from a file named after the payload.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -419,7 +422,9 @@ fn browser_check(html: &str, marks: &[usize]) {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
     std::fs::write(&page, html).unwrap();
-    let out = Command::new(chromium)
+    // `timeout` bounds a browser that would hang instead of exiting after the load.
+    let out = Command::new("timeout")
+        .args(["120", chromium])
         .args([
             "--headless",
             "--no-sandbox",
