@@ -350,8 +350,14 @@ fn every_dated_termination_is_a_mark_with_the_delay_between() {
 "status":{"phase":"Running","containerStatuses":[{"name":"app","ready":false,"restartCount":1,
 "state":{"terminated":{"reason":"Error","exitCode":1,"startedAt":"2026-03-01T09:01:00Z","finishedAt":"2026-03-01T09:01:30Z"}},
 "lastState":{"terminated":{"reason":"OOMKilled","exitCode":137,"startedAt":"2026-03-01T09:00:00Z","finishedAt":"2026-03-01T09:00:20Z"}}}]}}"#;
+    // The kubelet's BackOff event, three times between the two instances.
+    let events = r#"{"apiVersion":"v1","kind":"Event","metadata":{"name":"api-7d9f8.1","namespace":"shop"},
+"involvedObject":{"kind":"Pod","name":"api-7d9f8","namespace":"shop","fieldPath":"spec.containers{app}"},
+"reason":"BackOff","type":"Warning","count":3,"firstTimestamp":"2026-03-01T09:00:21Z",
+"lastTimestamp":"2026-03-01T09:00:58Z","message":"Back-off restarting failed container app in pod api-7d9f8_shop"}"#;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("pod.json"), pod).unwrap();
+    std::fs::write(dir.path().join("events.json"), events).unwrap();
     let html = analyze_html(dir.path());
     let doc = Html::parse_document(&html);
     assert_inert(&doc);
@@ -366,6 +372,19 @@ fn every_dated_termination_is_a_mark_with_the_delay_between() {
         .map(|t| t.text().collect())
         .collect();
     assert!(labels.iter().any(|l| l == "back-off 40s"), "{labels:?}");
+    assert!(labels.iter().any(|l| l == "BackOff ×3"), "{labels:?}");
+    let span: String = section
+        .select(&sel("line.event-span title"))
+        .next()
+        .expect("the event's first-to-last span")
+        .text()
+        .collect();
+    assert!(
+        span.starts_with(
+            "event BackOff ×3, first seen 2026-03-01T09:00:21Z, last seen 2026-03-01T09:00:58Z"
+        ),
+        "{span}"
+    );
     let note: String = section
         .select(&sel("p.timeline-note"))
         .next()

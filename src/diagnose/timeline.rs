@@ -34,6 +34,8 @@ pub struct DatedEvent {
     pub reason: String,
     /// How many times it was seen.
     pub count: u32,
+    /// When it was first seen (Unix seconds), when the input says and it is earlier.
+    pub first_seen: Option<i64>,
     /// When it was last seen (Unix seconds).
     pub last_seen: i64,
     /// Where it was read.
@@ -97,7 +99,11 @@ impl Timeline {
             .iter()
             .flat_map(|t| [t.started_at, Some(t.finished_at)])
             .chain([self.running_since, self.next_restart])
-            .chain(self.events.iter().map(|e| Some(e.last_seen)))
+            .chain(
+                self.events
+                    .iter()
+                    .flat_map(|e| [e.first_seen, Some(e.last_seen)]),
+            )
             .flatten();
         times.fold(None, |acc, t| match acc {
             None => Some((t, t)),
@@ -161,10 +167,16 @@ pub fn timeline(incident: &Incident, backoff: &Backoff) -> Timeline {
         .iter()
         .filter(|e| RESTART_EVENTS.contains(&e.reason.as_str()))
         .filter_map(|e| {
+            let last_seen = e.last_seen.as_deref().and_then(parse_time)?;
             Some(DatedEvent {
                 reason: e.reason.clone(),
                 count: e.count,
-                last_seen: e.last_seen.as_deref().and_then(parse_time)?,
+                first_seen: e
+                    .first_seen
+                    .as_deref()
+                    .and_then(parse_time)
+                    .filter(|&f| f < last_seen),
+                last_seen,
                 source: e.source.to_string(),
             })
         })
@@ -251,6 +263,7 @@ mod tests {
                 reason: "BackOff".into(),
                 message: "Back-off restarting failed container".into(),
                 count: 4,
+                first_seen: Some("2026-01-09T23:59:00Z".into()),
                 last_seen: Some("2026-01-10T09:00:50Z".into()),
                 age: None,
                 source: Location::new("events.json", 0),
@@ -261,10 +274,11 @@ mod tests {
         assert_eq!(t.delays(), vec![(0, 40)]);
         assert_eq!(t.undated_restarts, 0);
         assert_eq!(t.events.len(), 1);
+        assert_eq!(t.events[0].first_seen, parse_time("2026-01-09T23:59:00Z"));
         assert_eq!(
             t.span(),
             Some((
-                parse_time("2026-01-10T09:00:00Z").unwrap(),
+                parse_time("2026-01-09T23:59:00Z").unwrap(),
                 parse_time("2026-01-10T09:01:00Z").unwrap()
             ))
         );

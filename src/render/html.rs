@@ -76,6 +76,8 @@ svg.timeline .delay.next { stroke-dasharray: 5 4; }
 svg.timeline .next-restart { fill: #fff; stroke: #5d667a; stroke-width: 2; stroke-dasharray: 3 2; }
 svg.timeline .restarted { fill: #2e7d32; }
 svg.timeline .event { fill: #7b61c4; }
+svg.timeline .event-span { stroke: #7b61c4; stroke-width: 3; stroke-opacity: .45; }
+svg.timeline text.event-label { fill: #7b61c4; font-size: 11px; }
 svg.timeline text.undated { fill: #8a93a6; font-style: italic; }
 .r-oom { fill: #c62828; background: #c62828; }
 .r-error { fill: #ef6c00; background: #ef6c00; }
@@ -317,12 +319,12 @@ fn diagnosis(s: &mut String, n: usize, d: &Diagnosis) {
 
 // Timeline geometry (SVG user units; the SVG scales to the page width).
 const W: f64 = 1000.0;
-const H: f64 = 150.0;
+const H: f64 = 170.0;
 const LEFT: f64 = 50.0;
 const RIGHT: f64 = 50.0;
 const AXIS_Y: f64 = 70.0;
 const DELAY_Y: f64 = 100.0;
-const EVENT_Y: f64 = 132.0;
+const EVENT_Y: f64 = 148.0;
 
 /// Maps Unix seconds to x.
 struct Scale {
@@ -484,13 +486,33 @@ fn timeline(s: &mut String, t: &Timeline) {
         } else {
             String::new()
         };
-        let _ = writeln!(
-            s,
-            "<circle class=\"event\" cx=\"{x:.1}\" cy=\"{EVENT_Y}\" r=\"4\"><title>event {}{times}, \
-             last seen {} ({})</title></circle>",
+        let first = e
+            .first_seen
+            .map(|f| format!("first seen {}, ", format_rfc3339(f)))
+            .unwrap_or_default();
+        let title = format!(
+            "<title>event {}{times}, {first}last seen {} ({})</title>",
             esc(&e.reason),
             format_rfc3339(e.last_seen),
             esc(&e.source)
+        );
+        // A repeated event with both timestamps spans its first and last occurrence.
+        if let Some(f) = e.first_seen {
+            let _ = writeln!(
+                s,
+                "<line class=\"event-span\" x1=\"{:.1}\" y1=\"{EVENT_Y}\" x2=\"{x:.1}\" \
+                 y2=\"{EVENT_Y}\">{title}</line><circle class=\"event\" cx=\"{:.1}\" \
+                 cy=\"{EVENT_Y}\" r=\"3\"/>",
+                sc.x(f),
+                sc.x(f)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "<circle class=\"event\" cx=\"{x:.1}\" cy=\"{EVENT_Y}\" r=\"4\">{title}</circle>\
+             <text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\" class=\"event-label\">{}{times}</text>",
+            EVENT_Y - 8.0,
+            esc(&e.reason)
         );
     }
     s.push_str("</svg>\n");
