@@ -135,6 +135,8 @@ pub struct EventRecord {
     pub message: String,
     /// How many times it was seen (`count`, `series.count`, `(x12 over 4m)`).
     pub count: u32,
+    /// When it was first seen (`firstTimestamp`): RFC 3339 when known.
+    pub first_seen: Option<String>,
     /// When it was last seen: RFC 3339 when known.
     pub last_seen: Option<String>,
     /// Age as printed by kubectl (`4m56s`) when that is all there is.

@@ -16,9 +16,11 @@
 //!    bounded memory; only hits and the crash window (the last lines) are kept.
 //! 3. **diagnose** ([`Engine`]): status facts, events and log hits become weighted signals; the
 //!    trained, calibrated classifier ([`model`]) or a softmax over rule scores gives the
-//!    [`Diagnosis`] with confidence, alternatives, [`Evidence`], [`Backoff`] and remediation.
+//!    [`Diagnosis`] with confidence, alternatives, [`Evidence`], [`Backoff`], the dated restart
+//!    history ([`diagnose::Timeline`]) and remediation.
 //!    [`Engine::diagnose`] is pure: it touches no file, socket or clock.
-//! 4. **render** ([`render`]): text, JSON (`podmortem/v1`) and Markdown.
+//! 4. **render** ([`render`]): text, JSON (`podmortem/v1`), Markdown, and a self-contained HTML
+//!    page with a restart timeline per container ([`render::to_html`]).
 //!
 //! ## The surface
 //! Most users need four items: [`Engine`] (built once; [`Engine::analyze`] reads inputs and

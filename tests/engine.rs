@@ -97,6 +97,7 @@ fn with_event(mut i: Incident, kind: &str, reason: &str, message: &str, count: u
         reason: reason.into(),
         message: message.into(),
         count,
+        first_seen: None,
         last_seen: None,
         age: None,
         source: Location {

@@ -2,10 +2,11 @@
 
 use std::path::PathBuf;
 
-use podmortem::render::{escape_control, to_json, to_markdown, to_text, TextOptions};
+use podmortem::render::escape_control;
 use podmortem::Input;
 
-use super::{emit, engine, use_color, AnalyzeArgs, Format};
+use super::progress::ProgressLine;
+use super::{emit, engine, render_report, AnalyzeArgs, Format};
 
 pub fn run(args: AnalyzeArgs) -> anyhow::Result<i32> {
     if !(0.0..=1.0).contains(&args.min_confidence) {
@@ -23,7 +24,9 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<i32> {
             }
         })
         .collect();
-    let mut report = engine.analyze(&inputs);
+    let progress = ProgressLine::for_analyze(args.quiet, args.format == Format::Json);
+    let mut report = engine.analyze_with_progress(&inputs, &progress);
+    progress.finish();
     report
         .diagnoses
         .retain(|d| d.confidence >= args.min_confidence);
@@ -35,17 +38,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<i32> {
             escape_control(&e.message)
         );
     }
-    let out = match args.format {
-        Format::Text => to_text(
-            &report,
-            TextOptions {
-                color: use_color(args.color),
-                verbose: args.verbose,
-            },
-        ),
-        Format::Json => to_json(&report) + "\n",
-        Format::Markdown => to_markdown(&report),
-    };
+    let out = render_report(&report, args.format, args.color, args.verbose);
     emit(&out)?;
     // A failing container found outranks an unreadable input: the pipeline must stop either
     // way, and the diagnosis is the reason worth its log.

@@ -5,6 +5,7 @@ mod eval_cmd;
 mod patterns_cmd;
 #[cfg(feature = "live")]
 mod pod;
+mod progress;
 #[cfg(feature = "train")]
 mod train_cmd;
 #[cfg(feature = "live")]
@@ -37,6 +38,7 @@ Examples:
   kubectl logs api-7d9f --previous > api.previous.log; kubectl describe pod api-7d9f > describe.txt
   podmortem analyze api.previous.log describe.txt
   kubectl get events -n shop -o json | podmortem analyze - --format json
+  podmortem analyze ./namespace-dump/ -o html > postmortem.html
 
 Exit status: 0 when every input was read, 1 when some inputs could not be read
 (the others are still analysed), 2 on usage errors, and with --exit-code 3 when at
@@ -115,6 +117,8 @@ pub enum Format {
     Json,
     /// A Markdown report (for tickets and postmortems).
     Markdown,
+    /// One self-contained HTML page with a restart timeline per container (for postmortems).
+    Html,
 }
 
 /// When to colour text output.
@@ -163,6 +167,9 @@ pub struct AnalyzeArgs {
     /// deploy job fails with the reason in its log.
     #[arg(long)]
     pub exit_code: bool,
+    /// No progress line on stderr (it appears only on a terminal, after half a second).
+    #[arg(short, long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub redact: RedactArgs,
     #[command(flatten)]
@@ -326,14 +333,13 @@ fn parse() -> Cli {
 }
 
 /// The report in `format`: the one dispatch on [`Format`] for commands that print a report.
-#[cfg_attr(not(feature = "live"), allow(dead_code))]
 pub fn render_report(
     report: &podmortem::Report,
     format: Format,
     color: ColorChoice,
     verbose: bool,
 ) -> String {
-    use podmortem::render::{to_json, to_markdown, to_text, TextOptions};
+    use podmortem::render::{to_html, to_json, to_markdown, to_text, TextOptions};
     match format {
         Format::Text => to_text(
             report,
@@ -344,6 +350,7 @@ pub fn render_report(
         ),
         Format::Json => to_json(report) + "\n",
         Format::Markdown => to_markdown(report),
+        Format::Html => to_html(report),
     }
 }
 

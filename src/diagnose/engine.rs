@@ -9,6 +9,7 @@ use super::report::{Alternative, Diagnosis, Evidence, Report};
 use super::scoring::{cause_scores, probabilities, PerCause, UNKNOWN_SCORE};
 use super::signals::{damp_generic_crashes, event_and_log_signals, Origin, Signal};
 use super::status::status_signals;
+use super::timeline::timeline;
 use super::triage;
 use crate::cause::Cause;
 use crate::incident::{Incident, SourceKind};
@@ -146,7 +147,17 @@ impl Engine {
 
     /// Ingest `inputs` and diagnose every failing container.
     pub fn analyze(&self, inputs: &[crate::ingest::Input]) -> Report {
-        let ingested = crate::ingest::ingest(&self.set, inputs);
+        self.analyze_with_progress(inputs, &crate::ingest::NoProgress)
+    }
+
+    /// [`Engine::analyze`], telling `progress` how reading the inputs advances (per file and
+    /// per MiB read).
+    pub fn analyze_with_progress(
+        &self,
+        inputs: &[crate::ingest::Input],
+        progress: &dyn crate::ingest::Progress,
+    ) -> Report {
+        let ingested = crate::ingest::ingest_with_progress(&self.set, inputs, progress);
         let incidents = ingested.incidents.len();
         let mut errors = ingested.errors;
         if let Some(r) = &self.redactor {
@@ -367,6 +378,7 @@ impl Engine {
             confidence
         };
         let evidence: Vec<Evidence> = signals.into_iter().take(8).map(|s| s.evidence).collect();
+        let backoff = backoff(incident);
         Diagnosis {
             namespace: incident.namespace.clone(),
             pod: incident.pod.clone(),
@@ -376,7 +388,8 @@ impl Engine {
             confidence: round3(confidence),
             alternatives,
             evidence,
-            backoff: backoff(incident),
+            timeline: timeline(incident, &backoff),
+            backoff,
             explanation,
             remediation: remediation(cause, None, incident, &captures),
             score: scores[cause],
@@ -406,6 +419,18 @@ impl Diagnosis {
         for e in self.evidence.iter_mut() {
             self.redacted += r.redact_in_place(&mut e.text);
             self.redacted += r.redact_in_place(&mut e.source);
+        }
+        // The timeline shows status reasons and sources from the input too.
+        let t = &mut self.timeline;
+        for x in t.terminations.iter_mut() {
+            self.redacted += r.redact_in_place(&mut x.source);
+            if let Some(reason) = x.reason.as_mut() {
+                self.redacted += r.redact_in_place(reason);
+            }
+        }
+        for x in t.events.iter_mut() {
+            self.redacted += r.redact_in_place(&mut x.source);
+            self.redacted += r.redact_in_place(&mut x.reason);
         }
         self
     }

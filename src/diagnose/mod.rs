@@ -21,8 +21,8 @@
 //! - `status`: the built-in status rules, as a table;
 //! - `scoring`: [`PerCause`] scores and their softmax, shared with the model;
 //! - `engine`: the [`Engine`] that ties them together;
-//! - `backoff`, `remediation`, `command`, `time`: the timer, the fix text, safe shell
-//!   commands, timestamps.
+//! - `backoff`, `timeline`, `remediation`, `command`, `time`: the timer, the dated restart
+//!   history, the fix text, safe shell commands, timestamps.
 
 mod backoff;
 pub mod command;
@@ -34,6 +34,7 @@ pub(crate) mod scoring;
 pub(crate) mod signals;
 mod status;
 pub(crate) mod time;
+mod timeline;
 pub(crate) mod triage;
 
 pub use backoff::{backoff, Backoff};
@@ -42,4 +43,5 @@ pub use fixtures::FixtureReport;
 pub use remediation::remediation;
 pub use report::{Alternative, Diagnosis, Evidence, Report, SCHEMA};
 pub use scoring::{PerCause, TEMPERATURE, UNKNOWN_SCORE};
+pub use timeline::{timeline, DatedEvent, Termination, Timeline};
 pub use triage::{is_failing, restart_age, status_in_trouble};

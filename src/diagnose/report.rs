@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::backoff::Backoff;
+use super::timeline::Timeline;
 use crate::cause::Cause;
 use crate::incident::SourceKind;
 
@@ -60,6 +61,9 @@ pub struct Diagnosis {
     pub evidence: Vec<Evidence>,
     /// The back-off timer.
     pub backoff: Backoff,
+    /// The restart history the input dates (for the HTML report's timeline).
+    #[serde(skip)]
+    pub timeline: Timeline,
     /// One line: what the top evidence means.
     pub explanation: String,
     /// What to do.

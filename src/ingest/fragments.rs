@@ -824,6 +824,7 @@ fn loose_event(message: &str, source: Location) -> PodEvent {
             reason: String::new(),
             message: message.trim_end().to_string(),
             count: 1,
+            first_seen: None,
             last_seen: None,
             age: None,
             source,
@@ -871,6 +872,7 @@ fn event_row(line: &str, cols: Option<&Columns>, file: &str, n: u64) -> Option<O
                 .get(line, "COUNT")
                 .and_then(|x| x.parse().ok())
                 .unwrap_or(1),
+            first_seen: None,
             last_seen: None,
             age: c.get(line, "LAST SEEN").map(str::to_string),
             source: Location::new(file, n),

@@ -10,6 +10,7 @@ mod archive;
 mod artifact;
 mod fragments;
 mod objects;
+mod progress;
 mod store;
 mod text;
 
@@ -25,6 +26,7 @@ pub use crate::k8s::workload_of;
 use crate::patterns::PatternSet;
 use crate::scan::{LogFormat, LogScanner};
 use artifact::{Artifact, LogItem};
+pub use progress::{NoProgress, Progress};
 
 /// Structured documents (JSON, YAML, describe, tables) larger than this are refused: they are
 /// read whole, unlike logs.
@@ -65,6 +67,15 @@ type FileResult = (Vec<Artifact>, Vec<InputError>);
 
 /// Read every input and assemble incidents.
 pub fn ingest(set: &PatternSet, inputs: &[Input]) -> Ingested {
+    ingest_with_progress(set, inputs, &NoProgress)
+}
+
+/// [`ingest`], telling `progress` how reading the files advances.
+pub fn ingest_with_progress(
+    set: &PatternSet,
+    inputs: &[Input],
+    progress: &dyn Progress,
+) -> Ingested {
     let mut errors = Vec::new();
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     let mut in_memory: Vec<(String, Vec<u8>)> = Vec::new();
@@ -89,17 +100,25 @@ pub fn ingest(set: &PatternSet, inputs: &[Input]) -> Ingested {
         .map(|(i, (path, _))| (std::fs::metadata(path).map_or(0, |m| m.len()), i))
         .collect();
     order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    progress.start(files.len() as u64, order.iter().map(|o| o.0).sum());
     let mut done: Vec<(usize, FileResult)> = order
         .par_iter()
         .with_max_len(1)
-        .map(|&(_, i)| {
+        .map(|&(size, i)| {
             let (path, name) = &files[i];
             let mut out = Vec::new();
             let mut errs = Vec::new();
+            let read = std::cell::Cell::new(0);
             match File::open(path) {
-                Ok(f) => read_any(set, name, name, Box::new(f), &mut out, &mut errs),
+                Ok(f) => {
+                    let f = progress::Counted::new(f, progress, &read);
+                    read_any(set, name, name, Box::new(f), &mut out, &mut errs)
+                }
                 Err(e) => errs.push(InputError::new(name.clone(), format!("cannot open: {e}"))),
             }
+            // What was not read (a refused or unreadable file) is done too.
+            progress.advance(size.saturating_sub(read.get()));
+            progress.file_done();
             (i, (out, errs))
         })
         .collect();

@@ -279,6 +279,10 @@ fn event(v: &Value, file: &str) -> Option<PodEvent> {
         .or_else(|| s(v, &["deprecatedLastTimestamp"]))
         .or_else(|| s(v, &["eventTime"]))
         .or_else(|| s(v, &["metadata", "creationTimestamp"]));
+    // events.k8s.io/v1: `eventTime` is the first occurrence of a series.
+    let first_seen = s(v, &["firstTimestamp"])
+        .or_else(|| s(v, &["deprecatedFirstTimestamp"]))
+        .or_else(|| v.get("series").and_then(|_| s(v, &["eventTime"])));
     let message = s(v, &["message"])
         .or_else(|| s(v, &["note"]))
         .unwrap_or_default();
@@ -295,6 +299,7 @@ fn event(v: &Value, file: &str) -> Option<PodEvent> {
             reason: s(v, &["reason"]).unwrap_or_default(),
             message,
             count,
+            first_seen,
             last_seen,
             age: None,
             source: Location::new(

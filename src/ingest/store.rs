@@ -215,6 +215,9 @@ impl Store {
             if old.last_seen.is_none() {
                 old.last_seen = e.record.last_seen;
             }
+            if old.first_seen.is_none() {
+                old.first_seen = e.record.first_seen;
+            }
             return;
         }
         list.push(e.record);

@@ -1,9 +1,12 @@
-//! Renderers: human text (optionally coloured), JSON (`podmortem/v1`), Markdown.
+//! Renderers: human text (optionally coloured), JSON (`podmortem/v1`), Markdown, and a
+//! self-contained HTML page with a restart timeline.
 
+mod html;
 mod json;
 mod markdown;
 mod text;
 
+pub use html::to_html;
 pub use json::{diagnosis_json, to_json, SCHEMA};
 pub use markdown::to_markdown;
 pub use text::{diagnosis_text, to_text, TextOptions};
