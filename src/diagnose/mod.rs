@@ -170,6 +170,8 @@ pub struct Engine {
     mode: Mode,
     /// Applied to every text a diagnosis shows; `None` when redaction is turned off.
     redactor: Option<Redactor>,
+    /// Bounds on what reading input may cost ([`Engine::analyze`]).
+    limits: crate::ingest::Limits,
 }
 
 /// How the engine turns signals into probabilities.
@@ -227,7 +229,15 @@ impl Engine {
             model,
             mode,
             redactor: Some(Redactor::embedded()),
+            limits: crate::ingest::Limits::default(),
         }
+    }
+
+    /// Read input within these limits (document size, decompressed bytes) instead of the
+    /// defaults. See [`crate::ingest::Limits`].
+    pub fn with_limits(mut self, limits: crate::ingest::Limits) -> Engine {
+        self.limits = limits;
+        self
     }
 
     /// Turn redaction of secrets in diagnoses on (the default) or off. See [`crate::redact`].
@@ -298,7 +308,7 @@ impl Engine {
 
     /// Ingest `inputs` and diagnose every failing container.
     pub fn analyze(&self, inputs: &[crate::ingest::Input]) -> Report {
-        let ingested = crate::ingest::ingest(&self.set, inputs);
+        let ingested = crate::ingest::ingest_with_limits(&self.set, inputs, &self.limits);
         let incidents = ingested.incidents.len();
         let mut errors = ingested.errors;
         if let Some(r) = &self.redactor {
@@ -359,7 +369,9 @@ impl Engine {
         for e in &incident.events {
             let text = e.message.as_bytes();
             for m in self.set.matches(text, SourceKind::Event) {
-                let rule = self.set.rule(m.rule);
+                let Some(rule) = self.set.rule(m.rule) else {
+                    continue;
+                };
                 let repeat = 1.0 + 0.1 * (e.count as f64).ln().min(3.0);
                 let text_shown = {
                     let head = format!(
@@ -399,7 +411,11 @@ impl Engine {
             };
             let last_line = log.hits.iter().map(|h| h.line.line).max();
             for h in &log.hits {
-                let rule = self.set.rule(h.rule);
+                // A hit of another pattern set (an incident built elsewhere) names no rule
+                // of ours: skipped, as documented on `diagnose`.
+                let Some(rule) = self.set.rule(h.rule) else {
+                    continue;
+                };
                 let position = if h.lines_from_end < crate::incident::TAIL_LINES as u64 {
                     1.0
                 } else {
@@ -442,7 +458,9 @@ impl Engine {
         sig
     }
 
-    /// Diagnose one incident. Pure: reads no file, socket or clock.
+    /// Diagnose one incident. Pure: reads no file, socket or clock. Never panics: log hits
+    /// whose rule index is not in this engine's pattern set (an [`Incident`] scanned with
+    /// another set, or built by hand) are ignored.
     pub fn diagnose(&self, incident: &Incident) -> Diagnosis {
         self.diagnose_signals(incident, self.signals(incident))
     }
@@ -572,7 +590,8 @@ impl Engine {
             Some(s) => self
                 .set
                 .find(&s.evidence.rule)
-                .map(|i| self.set.rule(i).explain.clone())
+                .and_then(|i| self.set.rule(i))
+                .map(|r| r.explain.clone())
                 .unwrap_or_else(|| builtin_explain(&s.evidence.rule).to_string()),
             None => "No signature of a known cause was found in the evidence.".to_string(),
         };
@@ -970,7 +989,9 @@ fn match_status_texts(
                 if !fired.insert(m.rule) {
                     continue;
                 }
-                let rule = set.rule(m.rule);
+                let Some(rule) = set.rule(m.rule) else {
+                    continue;
+                };
                 let factor = if kind == SourceKind::Status {
                     STATUS_FACTOR
                 } else {
