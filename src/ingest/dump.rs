@@ -22,7 +22,7 @@ use std::io::{BufRead, BufReader, Read};
 
 use super::artifact::{Artifact, LogItem};
 use super::bounded::{self, Stop};
-use super::{first_line_of, friendly, objects, Ctx};
+use super::{first_line_of, friendly, Ctx};
 use crate::error::InputError;
 use crate::scan::LogScanner;
 
@@ -335,13 +335,14 @@ fn flush_json(
     if json.trim().is_empty() {
         return;
     }
-    let max = ctx.limits.max_values();
-    match bounded::for_each_document(json, max, |v| objects::collect(&v, file, out)) {
+    let max = ctx.limits.max_decoded();
+    match bounded::collect_documents(json, max, file, out) {
         Stop::Done => {}
         Stop::TooMany(line) => errs.push(InputError::new(
             format!("{file}:{}", start_line + line.saturating_sub(1)),
             format!(
-                "JSON document of more than {max} values (the limit: one per 32 bytes of --max-document-size, now {}); skipped, the documents before it were analysed",
+                "JSON document that would take more than {} decoded (the limit: twice --max-document-size, now {}); skipped, the documents before it were analysed",
+                super::limits::human(max),
                 super::limits::human(ctx.limits.max_document)
             ),
         )),

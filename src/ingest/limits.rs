@@ -3,8 +3,8 @@
 //! JSON value takes several times its text.
 //!
 //! - [`Limits::max_document`]: a structured document (JSON, YAML, `describe`) is read whole, so
-//!   its text is capped, and so is the number of values it decodes to (one per 32 bytes of the
-//!   limit: a document of tiny values costs more memory than its text).
+//!   its text is capped, and so is the memory its JSON decodes to ([`Limits::max_decoded`]: a
+//!   document of tiny values costs far more memory than its text).
 //! - [`Limits::max_decompressed`] / [`Limits::max_decompressed_total`]: bytes produced by gzip
 //!   per input (a file named by the user, with every archive member inside it) and per run.
 //! - Large documents are parsed one at a time, whatever the number of threads ([`big_document`]).
@@ -42,11 +42,12 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// How many JSON values a document may decode to: one per 32 bytes of
-    /// [`max_document`](Limits::max_document) (2 Mi values for 64 MiB). Real Kubernetes JSON
-    /// has one value per 30-40 bytes of text, pretty-printed.
-    pub fn max_values(&self) -> u64 {
-        (self.max_document / 32).max(1024)
+    /// About how much memory a JSON document may take once decoded: twice
+    /// [`max_document`](Limits::max_document) (128 MiB by default). Pretty-printed Kubernetes
+    /// JSON takes about five times its text decoded, so documents up to about 25 MiB pass by
+    /// default.
+    pub fn max_decoded(&self) -> u64 {
+        self.max_document.saturating_mul(2).max(1 << 20)
     }
 
     /// Parse a size such as `512K`, `64M`, `64MiB`, `2G` or `1048576` (bytes).
