@@ -285,3 +285,60 @@ fn the_limits_are_flags_of_analyze() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a size"));
 }
+
+/// `analyze -` gives what the same bytes give as a file: a paste (read whole) and a log
+/// larger than a paste (streamed), compared through the JSON output.
+#[test]
+fn stdin_is_read_like_the_same_file() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut big = String::new();
+    for i in 0..40_000 {
+        big.push_str(&format!(
+            "2026-11-20 10:00:{:02} INFO GET /api/orders/{i} 200\n",
+            i % 60
+        ));
+    }
+    big.push_str("java.lang.OutOfMemoryError: Java heap space\n\tat Orders.load(Orders.java:42)\n");
+    assert!(big.len() > 1 << 20, "larger than a paste");
+    let paste = "  Warning  Failed  1m  kubelet  Error: secret \"db-creds\" not found\n";
+    for (name, text) in [("big.log", big.as_str()), ("paste.txt", paste)] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let json = |args: &[&str], stdin: Option<&str>| {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_podmortem"))
+                .arg("analyze")
+                .args(["-o", "json"])
+                .args(args)
+                .current_dir(dir.path())
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut pipe = child.stdin.take().unwrap();
+            let data = stdin.unwrap_or("").to_string();
+            let writer = std::thread::spawn(move || {
+                let _ = pipe.write_all(data.as_bytes());
+            });
+            let out = child.wait_with_output().unwrap();
+            writer.join().unwrap();
+            assert_eq!(out.status.code(), Some(0));
+            let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            // Only the input's name differs: `-` or the file's.
+            let d = &mut v["diagnoses"][0];
+            d["pod"] = "X".into();
+            if let Some(ev) = d["evidence"].as_array_mut() {
+                for e in ev {
+                    let src = e["source"].as_str().unwrap().to_string();
+                    e["source"] = src.replacen(name, "-", 1).into();
+                }
+            }
+            v
+        };
+        let from_file = json(&[name], None);
+        let from_stdin = json(&["-"], Some(text));
+        assert!(
+            from_file["diagnoses"][0]["cause"].is_string(),
+            "{from_file}"
+        );
+        assert_eq!(from_stdin, from_file, "{name}");
+    }
+}
