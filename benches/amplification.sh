@@ -40,7 +40,8 @@ MiB = 1 << 20
 oom = b"loading catalogue\njava.lang.OutOfMemoryError: Java heap space\n"
 open("good.previous.log", "wb").write(oom)
 gz_repeat("json-bomb.json.gz", b'{"apiVersion":"v1","kind":"List","items":[', b"{},", 50 * MiB, b"{}]}\n")
-gz_repeat("value-bomb.json.gz", b'{"apiVersion":"v1","kind":"List","items":[\n', b'{"a":0},', 7 * MiB, b"{}]}\n")
+gz_repeat("value-bomb.json.gz", b'{"apiVersion":"v1","kind":"Pod","spec":{"x":[\n', b'{"a":0},', 7 * MiB, b"{}]}}\n")
+gz_repeat("tiny-items.json.gz", b'{"apiVersion":"v1","kind":"List","items":[\n', b'{"a":0},', 7 * MiB, b"{}]}\n")
 gz_repeat("yaml-bomb.yaml.gz", b"apiVersion: v1\nkind: List\nitems:\n", b"- {}\n", 120 * MiB, b"")
 gz_repeat("long-line-dump.txt.gz", b"==== START logs for container app of pod shop/api-1 ====\n", b"a", 1024 * MiB,
           b"\njava.lang.OutOfMemoryError: Java heap space\n==== END logs for container app of pod shop/api-1 ====\n")
@@ -48,7 +49,7 @@ import os
 os.makedirs("four-yaml", exist_ok=True)
 # Four documents just under the 64 MiB limit, parsed one at a time.
 for i in range(4):
-    items = b"".join(b"- kind: Pod\n  metadata: {name: p%d-%d, namespace: shop}\n" % (i, n) for n in range(200000))
+    items = b"".join(b"- kind: Pod\n  metadata: {name: p%d-%d, namespace: shop}\n" % (i, n) for n in range(20000))
     pad = b"# " + b"x" * 1022 + b"\n"
     body = b"apiVersion: v1\nkind: List\nitems:\n" + items
     body += pad * ((60 * MiB - len(body)) // len(pad))
@@ -66,13 +67,13 @@ rss() { # label, then the command; prints label, exit code, peak RSS, and the fi
     local label=$1; shift
     local rc=0
     /usr/bin/time -f "%M" -o time.out "$@" >out.txt 2>err.txt || rc=$?
-    printf '| %-44s | %4s | %8.1f | %s |\n' "$label" "$rc" "$(awk '{print $1/1024}' time.out)" \
+    printf '| %-44s | %4s | %8.1f | %s |\n' "$label" "$rc" "$(tail -n1 time.out | awk '{print $1/1024}')" \
         "$(grep -m1 -o 'podmortem: .*' err.txt | cut -c1-110)"
 }
 
 echo "| input (next to good.previous.log)            |   rc |  RSS MiB | first error |"
 echo "|----------------------------------------------|------|----------|-------------|"
-for f in json-bomb.json.gz value-bomb.json.gz yaml-bomb.yaml.gz long-line-dump.txt.gz; do
+for f in json-bomb.json.gz value-bomb.json.gz tiny-items.json.gz yaml-bomb.yaml.gz long-line-dump.txt.gz; do
     rss "$f ($(du -k "$f" | cut -f1) KB)" "$BIN" analyze "$f" good.previous.log
 done
 rss "four-yaml/ (4 x 60 MiB YAML)" "$BIN" analyze four-yaml good.previous.log

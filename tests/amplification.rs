@@ -155,7 +155,8 @@ fn a_document_of_many_tiny_values_is_refused_by_its_decoded_size() {
     let (r, peak) = analyze(&Engine::new(), vec![("pod.json.gz", bomb)]);
     let msg = error_for(&r, "pod.json.gz");
     assert!(
-        msg.contains("more than 128 MiB decoded") && msg.contains("--max-document-size"),
+        msg.contains("more than 64 MiB decoded (the limit, --max-document-size)")
+            && msg.contains("--max-document-size"),
         "{msg}"
     );
     assert_bounded(peak, "value bomb");

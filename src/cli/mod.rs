@@ -146,8 +146,8 @@ pub struct AnalyzeArgs {
 /// Bounds on what reading the input may cost (see `podmortem::Limits`).
 #[derive(Args, Debug)]
 pub struct LimitArgs {
-    /// Largest JSON/YAML/describe document read [default: 64M] (logs stream and have no limit); its decoded
-    /// form may take twice as much memory. SIZE like 64M, 1G.
+    /// Largest JSON/YAML/describe document read [default: 64M] (logs stream and have no
+    /// limit), and the most memory one JSON object may take decoded. SIZE like 64M, 1G.
     #[arg(long, value_name = "SIZE", value_parser = podmortem::Limits::parse_size)]
     pub max_document_size: Option<u64>,
     /// Most bytes decompressed from one input (a file or directory entry with every archive

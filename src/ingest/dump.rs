@@ -171,7 +171,11 @@ pub(super) fn read(
                 });
             }
             // An END with no open block: nothing to close.
-            Some(Marker::End(_)) => json_start_line = line_no + 1,
+            Some(Marker::End(_)) => {
+                if json.is_empty() {
+                    json_start_line = line_no + 1;
+                }
+            }
             None if logs_only || skipping_json => {
                 if !complete {
                     let _ = for_rest_of_line(&mut r, |_| {});
@@ -194,7 +198,15 @@ pub(super) fn read(
                     }
                     continue;
                 }
-                json.push_str(&String::from_utf8_lossy(&line));
+                if json.is_empty() {
+                    // A one-line document (compact JSON) is moved, not copied.
+                    json = match String::from_utf8(std::mem::take(&mut line)) {
+                        Ok(s) => s,
+                        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                    };
+                } else {
+                    json.push_str(&String::from_utf8_lossy(&line));
+                }
                 if gate.is_none() && json.len() as u64 >= super::limits::BIG_DOCUMENT {
                     gate = Some(super::limits::big_document());
                 }
@@ -341,9 +353,8 @@ fn flush_json(
         Stop::TooMany(line) => errs.push(InputError::new(
             format!("{file}:{}", start_line + line.saturating_sub(1)),
             format!(
-                "JSON document that would take more than {} decoded (the limit: twice --max-document-size, now {}); skipped, the documents before it were analysed",
+                "JSON document that would take more than {} decoded (the limit, --max-document-size); skipped, the documents before it were analysed",
                 super::limits::human(max),
-                super::limits::human(ctx.limits.max_document)
             ),
         )),
         Stop::Malformed(line, e) => errs.push(InputError::new(

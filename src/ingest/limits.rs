@@ -42,12 +42,12 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// About how much memory a JSON document may take once decoded: twice
-    /// [`max_document`](Limits::max_document) (128 MiB by default). Pretty-printed Kubernetes
-    /// JSON takes about five times its text decoded, so documents up to about 25 MiB pass by
-    /// default.
+    /// About how much memory a JSON document may take once decoded, as much as
+    /// [`max_document`](Limits::max_document). The items of a List are decoded one at a time
+    /// and count only while decoded, so this bounds single objects (a Pod is tens of KiB) and
+    /// what a List's items leave behind, not the size of a List.
     pub fn max_decoded(&self) -> u64 {
-        self.max_document.saturating_mul(2).max(1 << 20)
+        self.max_document.max(1 << 20)
     }
 
     /// Parse a size such as `512K`, `64M`, `64MiB`, `2G` or `1048576` (bytes).
