@@ -289,8 +289,10 @@ proptest! {
             let mut h = tar::Header::new_gnu();
             h.set_size(data.len() as u64);
             h.set_mode(0o644);
+            // Written raw: the tar crate refuses to build a `..` name, a hostile archive has one.
+            h.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
             h.set_cksum();
-            tar.append_data(&mut h, name, &data[..]).unwrap();
+            tar.append(&h, &data[..]).unwrap();
         }
         let mut data = tar.into_inner().unwrap();
         if gz {
@@ -322,7 +324,8 @@ proptest! {
     /// insensitively): `aho-corasick` finds them all, overlapping, as the oracle.
     #[test]
     fn keyword_prefilter_against_aho_corasick(
-        keywords in prop::collection::btree_set("[abcAB -]{3,8}", 1..12),
+        // Packs refuse keywords under three characters once trimmed.
+        keywords in prop::collection::btree_set("[abcAB-][abcAB -]{1,6}[abcAB-]", 1..12),
         hay in prop::collection::vec(prop::sample::select(b"abcABC -\n\xc3\xa9x".to_vec()), 0..400),
     ) {
         let keywords: BTreeSet<String> = keywords.into_iter().map(|k| k.to_ascii_lowercase()).collect();
