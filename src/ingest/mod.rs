@@ -5,6 +5,11 @@
 //! `get pods` tables, CRI and Docker json-file logs, and plain logs. Files are processed in
 //! parallel; logs stream through the pattern set without being held in memory. What each file
 //! yields is then merged into one [`Incident`] per container.
+//!
+//! Input is hostile until proven otherwise, so reading it is bounded ([`Limits`]): document
+//! size and decoded size, decompressed bytes per input and per run, archive nesting and member
+//! names, line length; a breach is an [`InputError`] naming the file and the limit, and the
+//! other inputs are still read.
 
 mod archive;
 mod artifact;
@@ -43,7 +48,7 @@ const PASTE_MAX: u64 = 256 << 10;
 pub enum Input {
     /// A file or a directory (walked recursively).
     Path(PathBuf),
-    /// Standard input.
+    /// Standard input, read like a file: sniffed, and streamed unless it is a paste.
     Stdin,
     /// Bytes in memory, with a name for messages.
     Bytes {

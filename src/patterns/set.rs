@@ -184,7 +184,9 @@ impl PatternSet {
         &self.packs
     }
 
-    /// Start offset of the first keyword occurrence in `haystack` at or after `from`.
+    /// Start offset of a keyword occurrence in `haystack` starting at or after `from`: of those,
+    /// the one that *ends* first (the filter detects a keyword at its last byte), which is not
+    /// always the one that starts first (`b--b` and `--b` in `B--B`: the start of `--b`, 1).
     ///
     /// Streaming searchers call this over a whole buffer of lines, then confirm only the line
     /// around the occurrence: most lines of a healthy log are never looked at individually.
