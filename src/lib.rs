@@ -74,5 +74,5 @@ pub use cause::Cause;
 pub use diagnose::{Alternative, Backoff, Diagnosis, Engine, Evidence, Mode, Report};
 pub use error::{InputError, PackError};
 pub use incident::{Incident, LogScan, SourceKind};
-pub use ingest::{ingest, Input};
+pub use ingest::{ingest, ingest_with_limits, Input, Limits};
 pub use patterns::{PatternPack, PatternSet};

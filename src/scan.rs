@@ -353,7 +353,7 @@ impl<'a> LogScanner<'a> {
             .into_iter()
             .map(|(rule, h)| LogHit {
                 rule,
-                weight: self.set.rule(rule).weight,
+                weight: self.set.rule(rule).map_or(0.0, |r| r.weight),
                 captures: self.set.captures(rule, &h.text),
                 line: LogLine {
                     line: h.line,

@@ -12,7 +12,10 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<i32> {
     if !(0.0..=1.0).contains(&args.min_confidence) {
         anyhow::bail!("--min-confidence must be between 0 and 1");
     }
-    let engine = args.redact.apply(engine(&args.packs)?)?;
+    let engine = args
+        .redact
+        .apply(engine(&args.packs)?)?
+        .with_limits(args.limits.limits());
     let inputs: Vec<Input> = args
         .paths
         .iter()

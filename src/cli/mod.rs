@@ -173,7 +173,42 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub redact: RedactArgs,
     #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
     pub packs: PackArgs,
+}
+
+/// Bounds on what reading the input may cost (see `podmortem::Limits`).
+#[derive(Args, Debug)]
+pub struct LimitArgs {
+    /// Largest JSON/YAML/describe document read [default: 64M] (logs stream and have no
+    /// limit), and the most memory one JSON object may take decoded. SIZE like 64M, 1G.
+    #[arg(long, value_name = "SIZE", value_parser = podmortem::Limits::parse_size)]
+    pub max_document_size: Option<u64>,
+    /// Most bytes decompressed from one input (a file or directory entry with every archive
+    /// member in it) [default: 16G].
+    #[arg(long, value_name = "SIZE", value_parser = podmortem::Limits::parse_size)]
+    pub max_decompressed: Option<u64>,
+    /// Most bytes decompressed in the whole run [default: 64G].
+    #[arg(long, value_name = "SIZE", value_parser = podmortem::Limits::parse_size)]
+    pub max_decompressed_total: Option<u64>,
+}
+
+impl LimitArgs {
+    /// The library's defaults with the flags given applied.
+    pub fn limits(&self) -> podmortem::Limits {
+        let mut l = podmortem::Limits::default();
+        if let Some(n) = self.max_document_size {
+            l.max_document = n;
+        }
+        if let Some(n) = self.max_decompressed {
+            l.max_decompressed = n;
+        }
+        if let Some(n) = self.max_decompressed_total {
+            l.max_decompressed_total = n;
+        }
+        l
+    }
 }
 
 /// Redaction of secrets in the output.

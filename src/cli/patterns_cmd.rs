@@ -81,8 +81,8 @@ pub fn list(rules: bool, packs: &PackArgs) -> anyhow::Result<i32> {
     for (name, desc, n) in set.packs() {
         s.push_str(&format!("{name:<28} {n:>4} rules  {desc}\n"));
         if rules {
-            for i in (0..set.len()).filter(|&i| set.rule_pack(i) == name) {
-                let r = set.rule(i);
+            let in_pack = (0..set.len()).filter(|&i| set.rule_pack(i) == Some(name.as_str()));
+            for r in in_pack.filter_map(|i| set.rule(i)) {
                 s.push_str(&format!(
                     "    {:<48} {:<28} {:<6} w={:<4} {}\n",
                     r.id,
@@ -273,8 +273,8 @@ pub fn export(dialect: Dialect, packs: &PackArgs) -> anyhow::Result<i32> {
     let engine = engine(packs)?;
     let set = engine.patterns();
     let mut s = String::new();
-    for i in 0..set.len() {
-        let re = &set.rule(i).regex;
+    for r in (0..set.len()).filter_map(|i| set.rule(i)) {
+        let re = &r.regex;
         match dialect {
             Dialect::Rust => s.push_str(&unnamed(re)),
             Dialect::Ere => s.push_str(&to_ere(re)),
@@ -297,7 +297,8 @@ mod tests {
         );
         let set = podmortem::PatternSet::embedded();
         let joined: Vec<String> = (0..set.len())
-            .map(|i| unnamed(&set.rule(i).regex))
+            .filter_map(|i| set.rule(i))
+            .map(|r| unnamed(&r.regex))
             .collect();
         regex::Regex::new(&joined.join("|"))
             .expect("every rule in one alternation, as rg -f builds it");

@@ -37,6 +37,8 @@ pub struct Engine {
     mode: Mode,
     /// Applied to every text a diagnosis shows; `None` when redaction is turned off.
     redactor: Option<Redactor>,
+    /// Bounds on what reading input may cost ([`Engine::analyze`]).
+    limits: crate::ingest::Limits,
 }
 
 /// How the engine turns signals into probabilities.
@@ -76,7 +78,15 @@ impl Engine {
             model,
             mode,
             redactor: Some(Redactor::embedded()),
+            limits: crate::ingest::Limits::default(),
         }
+    }
+
+    /// Read input within these limits (document size, decompressed bytes) instead of the
+    /// defaults. See [`crate::ingest::Limits`].
+    pub fn with_limits(mut self, limits: crate::ingest::Limits) -> Engine {
+        self.limits = limits;
+        self
     }
 
     /// Turn redaction of secrets in diagnoses on (the default) or off. See [`crate::redact`].
@@ -157,7 +167,7 @@ impl Engine {
         inputs: &[crate::ingest::Input],
         progress: &dyn crate::ingest::Progress,
     ) -> Report {
-        let ingested = crate::ingest::ingest_with_progress(&self.set, inputs, progress);
+        let ingested = crate::ingest::ingest_with(&self.set, inputs, &self.limits, progress);
         let incidents = ingested.incidents.len();
         let mut errors = ingested.errors;
         if let Some(r) = &self.redactor {
@@ -221,7 +231,9 @@ impl Engine {
         sig
     }
 
-    /// Diagnose one incident. Pure: reads no file, socket or clock.
+    /// Diagnose one incident. Pure: reads no file, socket or clock. Never panics: log hits
+    /// whose rule index is not in this engine's pattern set (an [`Incident`] scanned with
+    /// another set, or built by hand) are ignored.
     pub fn diagnose(&self, incident: &Incident) -> Diagnosis {
         self.diagnose_signals(incident, self.signals(incident))
     }
@@ -353,7 +365,8 @@ impl Engine {
                 _ => self
                     .set
                     .find(&s.evidence.rule)
-                    .map(|i| self.set.rule(i).explain.clone())
+                    .and_then(|i| self.set.rule(i))
+                    .map(|r| r.explain.clone())
                     .unwrap_or_default(),
             },
             None => "No signature of a known cause was found in the evidence.".to_string(),

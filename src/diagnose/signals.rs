@@ -75,7 +75,9 @@ pub(crate) fn event_and_log_signals(set: &PatternSet, incident: &Incident, sig: 
     for e in &incident.events {
         let text = e.message.as_bytes();
         for m in set.matches(text, SourceKind::Event) {
-            let rule = set.rule(m.rule);
+            let Some(rule) = set.rule(m.rule) else {
+                continue;
+            };
             let repeat = 1.0 + 0.1 * (e.count as f64).ln().min(3.0);
             let text_shown = {
                 let head = format!(
@@ -115,7 +117,11 @@ pub(crate) fn event_and_log_signals(set: &PatternSet, incident: &Incident, sig: 
         };
         let last_line = log.hits.iter().map(|h| h.line.line).max();
         for h in &log.hits {
-            let rule = set.rule(h.rule);
+            // A hit of another pattern set (an incident built elsewhere) names no rule of
+            // ours: skipped, as documented on `Engine::diagnose`.
+            let Some(rule) = set.rule(h.rule) else {
+                continue;
+            };
             let position = if h.lines_from_end < TAIL_LINES as u64 {
                 1.0
             } else {

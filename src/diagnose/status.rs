@@ -300,7 +300,9 @@ fn match_status_texts(set: &PatternSet, texts: &[(String, String)], sig: &mut Ve
                 if !fired.insert(m.rule) {
                     continue;
                 }
-                let rule = set.rule(m.rule);
+                let Some(rule) = set.rule(m.rule) else {
+                    continue;
+                };
                 let factor = if kind == SourceKind::Status {
                     STATUS_FACTOR
                 } else {

@@ -198,6 +198,45 @@ pub fn format_duration(secs: u64) -> String {
     }
 }
 
+/// The time parsers see input text: no string panics them (`tests/fuzz.rs` covers the other
+/// parsers; these are private, so their fuzz target lives here). `PODMORTEM_FUZZ_CASES` runs
+/// longer, as for the other targets.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::Config;
+
+    fn config() -> Config {
+        let cases = std::env::var("PODMORTEM_FUZZ_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(48);
+        Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+    #[test]
+    fn time_parsers(s in "[0-9TZ:+ .,é-]{0,40}|[ -~]{0,40}", t in any::<i64>(), secs in any::<u64>()) {
+        let _ = parse_rfc3339(&s);
+        let _ = parse_rfc1123z(&s);
+        let _ = parse_time(&s);
+        let _ = parse_go_duration(&s);
+        let _ = format_duration(secs);
+        // Formatting and parsing back is the identity over four digit years.
+        let t = t.rem_euclid(253_402_300_800);
+        prop_assert_eq!(parse_rfc3339(&format_rfc3339(t)), Some(t));
+    }
+
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

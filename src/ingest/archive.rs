@@ -11,9 +11,8 @@
 use std::io::Read;
 
 use super::artifact::Artifact;
-use super::{friendly, read_layer};
+use super::{friendly, read_layer, Ctx};
 use crate::error::InputError;
-use crate::patterns::PatternSet;
 
 /// How many gzip/tar layers may wrap each other.
 pub const MAX_NESTING: usize = 8;
@@ -41,7 +40,7 @@ fn pax_path(data: &[u8]) -> Option<String> {
 
 /// Read every regular member of a tar stream at nesting `depth`.
 pub(super) fn read_tar(
-    set: &PatternSet,
+    ctx: &Ctx<'_>,
     name: &str,
     reader: Box<dyn Read + '_>,
     out: &mut Vec<Artifact>,
@@ -132,7 +131,7 @@ pub(super) fn read_tar(
             continue;
         }
         let full = format!("{name}!{member}");
-        read_layer(set, &full, &full, Box::new(entry), out, errs, depth + 1);
+        read_layer(ctx, &full, &full, Box::new(entry), out, errs, depth + 1);
     }
 }
 

@@ -908,7 +908,9 @@ fn table_pod_row(c: &Columns, line: &str, file: &str, n: u64) -> Option<PodRow> 
 fn kubelet_message(set: &PatternSet, text: &str) -> bool {
     let mut event = false;
     set.for_each_match(text.as_bytes(), SourceKind::Event, |r| {
-        event |= set.rule(r).scope == crate::patterns::Scope::Event;
+        event |= set
+            .rule(r)
+            .is_some_and(|rule| rule.scope == crate::patterns::Scope::Event);
     });
     event
 }

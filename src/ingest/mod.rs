@@ -5,18 +5,27 @@
 //! `get pods` tables, CRI and Docker json-file logs, and plain logs. Files are processed in
 //! parallel; logs stream through the pattern set without being held in memory. What each file
 //! yields is then merged into one [`Incident`] per container.
+//!
+//! Input is hostile until proven otherwise, so reading it is bounded ([`Limits`]): document
+//! size and decoded size, decompressed bytes per input and per run, archive nesting and member
+//! names, line length; a breach is an [`InputError`] naming the file and the limit, and the
+//! other inputs are still read.
 
 mod archive;
 mod artifact;
+mod bounded;
+mod dump;
 mod fragments;
+mod limits;
 mod objects;
 mod progress;
 mod store;
 mod text;
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
 
 use rayon::prelude::*;
 
@@ -26,11 +35,10 @@ pub use crate::k8s::workload_of;
 use crate::patterns::PatternSet;
 use crate::scan::{LogFormat, LogScanner};
 use artifact::{Artifact, LogItem};
+pub use limits::Limits;
+use limits::RunBudget;
 pub use progress::{NoProgress, Progress};
 
-/// Structured documents (JSON, YAML, describe, tables) larger than this are refused: they are
-/// read whole, unlike logs.
-const MAX_DOCUMENT: u64 = 512 << 20;
 const SNIFF_LEN: usize = 8192;
 /// Plain-text inputs up to this size are read whole and parsed as pastes (describe excerpts,
 /// event rows and log lines mixed); larger ones are logs and stream at full speed. A ticket
@@ -42,7 +50,7 @@ const PASTE_MAX: u64 = 256 << 10;
 pub enum Input {
     /// A file or a directory (walked recursively).
     Path(PathBuf),
-    /// Standard input.
+    /// Standard input, read like a file: sniffed, and streamed unless it is a paste.
     Stdin,
     /// Bytes in memory, with a name for messages.
     Bytes {
@@ -65,9 +73,30 @@ pub struct Ingested {
 /// What reading one file produced.
 type FileResult = (Vec<Artifact>, Vec<InputError>);
 
-/// Read every input and assemble incidents.
+/// What every reader of one input gets: the patterns, the limits, and the decompression
+/// budgets of the run and of this input.
+pub(crate) struct Ctx<'a> {
+    pub(crate) set: &'a PatternSet,
+    pub(crate) limits: &'a Limits,
+    run: &'a RunBudget,
+    /// Decompressed bytes read from this input so far.
+    input_used: AtomicU64,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(set: &'a PatternSet, limits: &'a Limits, run: &'a RunBudget) -> Ctx<'a> {
+        Ctx {
+            set,
+            limits,
+            run,
+            input_used: AtomicU64::new(0),
+        }
+    }
+}
+
+/// Read every input and assemble incidents, with the default [`Limits`].
 pub fn ingest(set: &PatternSet, inputs: &[Input]) -> Ingested {
-    ingest_with_progress(set, inputs, &NoProgress)
+    ingest_with(set, inputs, &Limits::default(), &NoProgress)
 }
 
 /// [`ingest`], telling `progress` how reading the files advances.
@@ -76,22 +105,35 @@ pub fn ingest_with_progress(
     inputs: &[Input],
     progress: &dyn Progress,
 ) -> Ingested {
+    ingest_with(set, inputs, &Limits::default(), progress)
+}
+
+/// Read every input and assemble incidents. An input that breaks a limit is reported in
+/// [`Ingested::errors`] (naming it and the limit); the others are still read.
+pub fn ingest_with_limits(set: &PatternSet, inputs: &[Input], limits: &Limits) -> Ingested {
+    ingest_with(set, inputs, limits, &NoProgress)
+}
+
+/// [`ingest_with_limits`], telling `progress` how reading the files advances.
+pub fn ingest_with(
+    set: &PatternSet,
+    inputs: &[Input],
+    limits: &Limits,
+    progress: &dyn Progress,
+) -> Ingested {
     let mut errors = Vec::new();
     let mut files: Vec<(PathBuf, String)> = Vec::new();
-    let mut in_memory: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut stdin = false;
+    let mut in_memory: Vec<(String, &[u8])> = Vec::new();
     for input in inputs {
         match input {
             Input::Path(p) => expand(p, &mut files, &mut errors),
-            Input::Stdin => {
-                let mut data = Vec::new();
-                match io::stdin().lock().read_to_end(&mut data) {
-                    Ok(_) => in_memory.push(("-".into(), data)),
-                    Err(e) => errors.push(InputError::new("-", format!("cannot read: {e}"))),
-                }
-            }
-            Input::Bytes { name, data } => in_memory.push((name.clone(), data.clone())),
+            // Streamed like a file, after the files (see below); `-` twice reads it once.
+            Input::Stdin => stdin = true,
+            Input::Bytes { name, data } => in_memory.push((name.clone(), data)),
         }
     }
+    let run = RunBudget::default();
     // Largest files first, one task each, so that no big file is left to run alone at the end
     // while the other threads idle; results go back to the walk order.
     let mut order: Vec<(u64, usize)> = files
@@ -109,10 +151,11 @@ pub fn ingest_with_progress(
             let mut out = Vec::new();
             let mut errs = Vec::new();
             let read = std::cell::Cell::new(0);
+            let ctx = Ctx::new(set, limits, &run);
             match File::open(path) {
                 Ok(f) => {
                     let f = progress::Counted::new(f, progress, &read);
-                    read_any(set, name, name, Box::new(f), &mut out, &mut errs)
+                    read_any(&ctx, name, name, Box::new(f), &mut out, &mut errs)
                 }
                 Err(e) => errs.push(InputError::new(name.clone(), format!("cannot open: {e}"))),
             }
@@ -124,17 +167,27 @@ pub fn ingest_with_progress(
         .collect();
     done.sort_by_key(|(i, _)| *i);
     let mut results: Vec<FileResult> = done.into_iter().map(|(_, r)| r).collect();
-    for (name, data) in in_memory {
+    if stdin {
+        // Streamed: a paste (up to 256 KiB) is read whole by the sniffing below, a larger log
+        // goes through the scanner in bounded memory, as the same file would.
         let mut out = Vec::new();
         let mut errs = Vec::new();
+        let ctx = Ctx::new(set, limits, &run);
         read_any(
-            set,
-            &name,
-            &name,
-            Box::new(io::Cursor::new(data)),
+            &ctx,
+            "-",
+            "-",
+            Box::new(io::stdin().lock()),
             &mut out,
             &mut errs,
         );
+        results.push((out, errs));
+    }
+    for (name, data) in in_memory {
+        let mut out = Vec::new();
+        let mut errs = Vec::new();
+        let ctx = Ctx::new(set, limits, &run);
+        read_any(&ctx, &name, &name, Box::new(data), &mut out, &mut errs);
         results.push((out, errs));
     }
     let mut store = store::Store::default();
@@ -209,19 +262,19 @@ fn friendly(e: &io::Error) -> String {
 /// Read one input: gzip and tar are unwrapped (recursively), then the content is sniffed.
 /// `display` names the input in messages; `name` (without `.gz`) decides identity.
 fn read_any(
-    set: &PatternSet,
+    ctx: &Ctx<'_>,
     display: &str,
     name: &str,
     r: Box<dyn Read + '_>,
     out: &mut Vec<Artifact>,
     errs: &mut Vec<InputError>,
 ) {
-    read_layer(set, display, name, r, out, errs, 0)
+    read_layer(ctx, display, name, r, out, errs, 0)
 }
 
 /// [`read_any`] at nesting `depth` (how many gzip/tar layers are already unwrapped).
 fn read_layer(
-    set: &PatternSet,
+    ctx: &Ctx<'_>,
     display: &str,
     name: &str,
     r: Box<dyn Read + '_>,
@@ -253,10 +306,11 @@ fn read_layer(
         // `app.log.gz` decides identity as `app.log`; a `.tgz` is recognised as tar by content.
         let inner = name.strip_suffix(".gz").unwrap_or(name);
         let dec = flate2::read::MultiGzDecoder::new(reader);
-        return read_layer(set, display, inner, Box::new(dec), out, errs, depth + 1);
+        let dec = limits::Counted::new(dec, &ctx.input_used, ctx.run, ctx.limits);
+        return read_layer(ctx, display, inner, Box::new(dec), out, errs, depth + 1);
     }
     if tar {
-        return archive::read_tar(set, display, reader, out, errs, depth);
+        return archive::read_tar(ctx, display, reader, out, errs, depth);
     }
     if head.contains(&0) {
         errs.push(InputError::new(
@@ -281,23 +335,16 @@ fn read_layer(
             }
             if data.len() as u64 >= PASTE_MAX {
                 let replay: Box<dyn Read + '_> = Box::new(io::Cursor::new(data).chain(reader));
-                return read_log(set, display, name, first_line, replay, out, errs);
+                return read_log(ctx.set, display, name, first_line, replay, out, errs);
             }
-            read_paste(set, display, name, &String::from_utf8_lossy(&data), out);
+            read_paste(ctx.set, display, name, &String::from_utf8_lossy(&data), out);
         }
-        Sniffed::Log => read_log(set, display, name, first_line, reader, out, errs),
-        Sniffed::Stream => dump_stream(set, display, reader, out, errs),
+        Sniffed::Log => read_log(ctx.set, display, name, first_line, reader, out, errs),
+        Sniffed::Stream => dump::read(ctx, display, reader, out, errs),
         other => {
-            let mut data = Vec::new();
-            if let Err(e) = reader.take(MAX_DOCUMENT).read_to_end(&mut data) {
-                errs.push(InputError::new(
-                    display,
-                    format!("cannot read: {}", friendly(&e)),
-                ));
-                if data.is_empty() {
-                    return;
-                }
-            }
+            let Some((data, _gate)) = read_document(ctx, display, reader, errs) else {
+                return;
+            };
             let text = String::from_utf8_lossy(&data);
             match other {
                 Sniffed::Yaml => yaml(&text, display, out, errs),
@@ -306,6 +353,51 @@ fn read_layer(
             }
         }
     }
+}
+
+/// Read a whole structured document, up to the document limit. Large ones are read and
+/// parsed one at a time: the guard returned holds that turn until the caller drops it.
+/// `None` (with an error) when nothing usable was read or the document is over the limit.
+fn read_document<'r>(
+    ctx: &Ctx<'_>,
+    display: &str,
+    mut reader: Box<dyn Read + 'r>,
+    errs: &mut Vec<InputError>,
+) -> Option<(Vec<u8>, Option<std::sync::MutexGuard<'static, ()>>)> {
+    let limit = ctx.limits.max_document;
+    let mut data = Vec::new();
+    let mut gate = None;
+    let mut res = (&mut reader)
+        .take(limit.min(limits::BIG_DOCUMENT))
+        .read_to_end(&mut data);
+    if res.is_ok() && data.len() as u64 >= limits::BIG_DOCUMENT {
+        gate = Some(limits::big_document());
+    }
+    if res.is_ok() && data.len() as u64 >= limit.min(limits::BIG_DOCUMENT) {
+        // One byte past the limit tells a document of exactly the limit from a larger one.
+        let room = (limit + 1).saturating_sub(data.len() as u64);
+        res = reader.take(room).read_to_end(&mut data).map(|_| 0);
+    }
+    if let Err(e) = res {
+        errs.push(InputError::new(
+            display,
+            format!("cannot read: {}", friendly(&e)),
+        ));
+        if data.is_empty() {
+            return None;
+        }
+    }
+    if data.len() as u64 > limit {
+        errs.push(InputError::new(
+            display,
+            format!(
+                "document larger than {} (the limit, --max-document-size); not analysed",
+                limits::human(limit)
+            ),
+        ));
+        return None;
+    }
+    Some((data, gate))
 }
 
 /// A paste: status fragments, event rows and log lines in one text (see `fragments`).
@@ -452,125 +544,6 @@ fn yaml(text: &str, file: &str, out: &mut Vec<Artifact>, errs: &mut Vec<InputErr
 
 fn first_line_of(s: &str) -> &str {
     s.lines().next().unwrap_or(s)
-}
-
-/// JSON documents back to back, possibly interleaved with `==== START logs for container C of
-/// pod NS/P ====` … `==== END …` blocks (`kubectl cluster-info dump` to stdout, or a dump
-/// directory's `logs.txt`). Log blocks stream through the pattern set; JSON text is collected
-/// between blocks and decoded with a streaming deserializer.
-fn dump_stream(
-    set: &PatternSet,
-    file: &str,
-    reader: Box<dyn Read + '_>,
-    out: &mut Vec<Artifact>,
-    errs: &mut Vec<InputError>,
-) {
-    let mut r = BufReader::with_capacity(256 * 1024, reader);
-    let mut json = String::new();
-    let mut json_start_line = 1u64;
-    let mut block: Option<(LogScanner<'_>, String, String, String)> = None;
-    let mut line = Vec::new();
-    let mut line_no = 0u64;
-    loop {
-        line.clear();
-        match r.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => {
-                errs.push(InputError::new(
-                    file,
-                    format!("cannot read: {}", friendly(&e)),
-                ));
-                break;
-            }
-        }
-        line_no += 1;
-        if line.starts_with(b"==== START logs for container ") {
-            flush_json(&json, json_start_line, file, out, errs);
-            json.clear();
-            let text = String::from_utf8_lossy(&line);
-            if let Some((c, ns, p)) = parse_block_header(&text) {
-                let scanner = LogScanner::new(set, format!("{file} ({ns}/{p}/{c})"), None);
-                block = Some((scanner, ns, p, c));
-            }
-            continue;
-        }
-        if line.starts_with(b"==== END logs for container ") {
-            if let Some(b) = block.take() {
-                out.push(finish_block(b));
-            }
-            json_start_line = line_no + 1;
-            continue;
-        }
-        match block.as_mut() {
-            Some((scanner, ..)) => scanner.feed(&line),
-            None => {
-                if json.len() as u64 > MAX_DOCUMENT {
-                    errs.push(InputError::new(
-                        file,
-                        "JSON document larger than 512 MiB; skipped",
-                    ));
-                    return;
-                }
-                json.push_str(&String::from_utf8_lossy(&line));
-            }
-        }
-    }
-    if let Some(b) = block.take() {
-        out.push(finish_block(b));
-    }
-    flush_json(&json, json_start_line, file, out, errs);
-}
-
-/// A finished `==== START … ==== END` log block of a cluster dump.
-fn finish_block((scanner, ns, pod, c): (LogScanner<'_>, String, String, String)) -> Artifact {
-    Artifact::Log(LogItem {
-        namespace: Some(ns),
-        pod: Some(pod),
-        container: Some(c.clone()),
-        container_id: None,
-        stem: c,
-        scan: scanner.finish(),
-    })
-}
-
-/// `==== START logs for container app of pod shop/api-1 ====` → (app, shop, api-1).
-fn parse_block_header(line: &str) -> Option<(String, String, String)> {
-    let rest = line.trim().strip_prefix("==== START logs for container ")?;
-    let rest = rest.trim_end_matches('=').trim();
-    let (c, pod) = rest.split_once(" of pod ")?;
-    let (ns, p) = pod.split_once('/')?;
-    Some((c.to_string(), ns.to_string(), p.to_string()))
-}
-
-fn flush_json(
-    json: &str,
-    start_line: u64,
-    file: &str,
-    out: &mut Vec<Artifact>,
-    errs: &mut Vec<InputError>,
-) {
-    if json.trim().is_empty() {
-        return;
-    }
-    let mut it = serde_json::Deserializer::from_str(json).into_iter::<serde_json::Value>();
-    loop {
-        match it.next() {
-            None => break,
-            Some(Ok(v)) => objects::collect(&v, file, out),
-            Some(Err(e)) => {
-                let line = start_line + e.line().saturating_sub(1) as u64;
-                errs.push(InputError::new(
-                    format!("{file}:{line}"),
-                    format!(
-                        "malformed JSON ({}); the documents before it were analysed",
-                        first_line_of(&e.to_string())
-                    ),
-                ));
-                break;
-            }
-        }
-    }
 }
 
 /// What a log's path says about its owner.
@@ -734,14 +707,6 @@ mod tests {
             let first = head.lines().next().unwrap();
             assert_eq!(sniff(head, first), Sniffed::Stream, "{head}");
         }
-    }
-
-    #[test]
-    fn block_headers() {
-        assert_eq!(
-            parse_block_header("==== START logs for container app of pod shop/api-1 ====\n"),
-            Some(("app".into(), "shop".into(), "api-1".into()))
-        );
     }
 }
 

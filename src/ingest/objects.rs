@@ -52,6 +52,17 @@ pub(crate) fn collect(v: &Value, file: &str, out: &mut Vec<Artifact>) {
     collect_one(v, None, file, out);
 }
 
+/// One item of a List whose own `kind` is unknown yet (the list's `kind` may come after its
+/// `items`): read as [`collect`] reads it inside a list of kind `list_kind`.
+pub(crate) fn collect_item(
+    v: &Value,
+    list_kind: Option<&str>,
+    file: &str,
+    out: &mut Vec<Artifact>,
+) {
+    collect_one(v, list_kind, file, out)
+}
+
 fn collect_one(v: &Value, list_kind: Option<&str>, file: &str, out: &mut Vec<Artifact>) {
     let kind = v
         .get("kind")

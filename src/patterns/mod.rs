@@ -133,6 +133,6 @@ mod tests {
         over.rules[0].weight = 0.5;
         let merged = merge_packs(base, vec![over]);
         let set = PatternSet::new(&merged).unwrap();
-        assert_eq!(set.rule(set.find(&id).unwrap()).weight, 0.5);
+        assert_eq!(set.rule(set.find(&id).unwrap()).unwrap().weight, 0.5);
     }
 }

@@ -152,24 +152,26 @@ impl PatternSet {
         self.rules.is_empty()
     }
 
-    /// The rule at `index`.
-    pub fn rule(&self, index: usize) -> &Rule {
-        &self.rules[index].rule
+    /// The rule at `index` (`0..len()`); `None` for an index out of range, such as one from
+    /// a [`RuleMatch`] or a log hit made by another pattern set.
+    pub fn rule(&self, index: usize) -> Option<&Rule> {
+        self.rules.get(index).map(|c| &c.rule)
     }
 
-    /// The pack name of the rule at `index`.
-    pub fn rule_pack(&self, index: usize) -> &str {
-        &self.rules[index].pack
+    /// The pack name of the rule at `index`; `None` out of range.
+    pub fn rule_pack(&self, index: usize) -> Option<&str> {
+        self.rules.get(index).map(|c| c.pack.as_str())
     }
 
-    /// Keywords (lowercase) used for the rule at `index`, declared or derived.
-    pub fn rule_keywords(&self, index: usize) -> &[String] {
-        &self.rules[index].keywords
+    /// Keywords (lowercase) used for the rule at `index`, declared or derived; `None` out of
+    /// range.
+    pub fn rule_keywords(&self, index: usize) -> Option<&[String]> {
+        self.rules.get(index).map(|c| c.keywords.as_slice())
     }
 
-    /// The rule's cause.
-    pub fn cause(&self, index: usize) -> Cause {
-        self.rules[index].rule.cause
+    /// The cause of the rule at `index`; `None` out of range.
+    pub fn cause(&self, index: usize) -> Option<Cause> {
+        self.rules.get(index).map(|c| c.rule.cause)
     }
 
     /// Find a rule by id.
@@ -182,7 +184,9 @@ impl PatternSet {
         &self.packs
     }
 
-    /// Start offset of the first keyword occurrence in `haystack` at or after `from`.
+    /// Start offset of a keyword occurrence in `haystack` starting at or after `from`: of those,
+    /// the one that *ends* first (the filter detects a keyword at its last byte), which is not
+    /// always the one that starts first (`b--b` and `--b` in `B--B`: the start of `--b`, 1).
     ///
     /// Streaming searchers call this over a whole buffer of lines, then confirm only the line
     /// around the occurrence: most lines of a healthy log are never looked at individually.
@@ -222,17 +226,20 @@ impl PatternSet {
         }
     }
 
-    /// The byte range of rule `index`'s first match in `line`.
+    /// The byte range of rule `index`'s first match in `line`; `None` when it does not match
+    /// or `index` is out of range.
     pub fn span(&self, index: usize, line: &[u8]) -> Option<(usize, usize)> {
-        self.rules[index]
+        self.rules
+            .get(index)?
             .regex()?
             .find(line)
             .map(|m| (m.start(), m.end()))
     }
 
-    /// Named captures of rule `index` on `line`.
+    /// Named captures of rule `index` on `line`; empty when it does not match or `index` is
+    /// out of range.
     pub fn captures(&self, index: usize, line: &[u8]) -> Vec<(String, String)> {
-        let Some(re) = self.rules[index].regex() else {
+        let Some(re) = self.rules.get(index).and_then(Compiled::regex) else {
             return Vec::new();
         };
         let Some(caps) = re.captures(line) else {

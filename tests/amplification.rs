@@ -1,0 +1,345 @@
+//! Small inputs that decompress or decode to a lot (issue 9, finding 7) are refused with an
+//! error naming the file and the limit, in bounded memory, and the other inputs are still
+//! analysed. Memory is measured in-process with a counting allocator (tests in this binary run
+//! one at a time); the RSS figures of the same inputs through the binary are in BENCHMARKS.md
+//! (`benches/amplification.sh`).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::Write;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use podmortem::{Engine, Input, Limits, Report};
+
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+static SERIAL: Mutex<()> = Mutex::new(());
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+const MIB: usize = 1 << 20;
+const OOM_LOG: &str = "loading catalogue\njava.lang.OutOfMemoryError: Java heap space\n";
+
+/// A gzip stream of `head`, `body` repeated `times`, then `tail`: members compressed once each
+/// and concatenated (gzip readers read every member), so a bomb costs little to build.
+fn gzip_repeat(head: &str, body: &str, times: usize, tail: &str) -> Vec<u8> {
+    let member = |data: &[u8]| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(data).unwrap();
+        gz.finish().unwrap()
+    };
+    // One member of about 1 MiB of `body`.
+    let per = (MIB / body.len()).max(1);
+    let chunk = member(body.repeat(per).as_bytes());
+    let mut out = member(head.as_bytes());
+    let mut left = times;
+    while left >= per {
+        out.extend_from_slice(&chunk);
+        left -= per;
+    }
+    out.extend(member(body.repeat(left).as_bytes()));
+    out.extend(member(tail.as_bytes()));
+    out
+}
+
+/// Analyse `inputs` (plus a small OOM log that must still be diagnosed); returns the report and
+/// the peak bytes allocated meanwhile above what was live before.
+fn analyze(engine: &Engine, inputs: Vec<(&str, Vec<u8>)>) -> (Report, usize) {
+    let mut all: Vec<Input> = inputs
+        .into_iter()
+        .map(|(name, data)| Input::Bytes {
+            name: name.into(),
+            data,
+        })
+        .collect();
+    all.push(Input::Bytes {
+        name: "good.previous.log".into(),
+        data: OOM_LOG.as_bytes().to_vec(),
+    });
+    let base = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let report = engine.analyze(&all);
+    let peak = PEAK.load(Ordering::Relaxed) - base;
+    assert!(
+        report.diagnoses.iter().any(|d| d.pod == "good"),
+        "the other input is still analysed: {report:#?}"
+    );
+    (report, peak)
+}
+
+fn error_for<'r>(r: &'r Report, file: &str) -> &'r str {
+    &r.errors
+        .iter()
+        .find(|e| e.file.starts_with(file))
+        .unwrap_or_else(|| panic!("no error for {file}: {:?}", r.errors))
+        .message
+}
+
+fn assert_bounded(peak: usize, what: &str) {
+    assert!(
+        peak <= 256 * MIB,
+        "{what}: peak {} MiB allocated (limit 256)",
+        peak / MIB
+    );
+}
+
+#[test]
+fn a_json_gz_bomb_is_refused_at_the_document_limit() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // ~150 KB that inflates to 150 MiB of JSON on one line.
+    let bomb = gzip_repeat(
+        r#"{"apiVersion":"v1","kind":"List","items":["#,
+        "{},",
+        50 * MIB,
+        "{}]}\n",
+    );
+    assert!(bomb.len() < 400 << 10, "small input: {} bytes", bomb.len());
+    let (r, peak) = analyze(&Engine::new(), vec![("pods.json.gz", bomb)]);
+    let msg = error_for(&r, "pods.json.gz");
+    assert!(
+        msg.contains("larger than 64 MiB") && msg.contains("--max-document-size"),
+        "{msg}"
+    );
+    assert_bounded(peak, "json.gz bomb");
+}
+
+#[test]
+fn a_yaml_gz_bomb_is_refused_at_the_document_limit() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let bomb = gzip_repeat(
+        "apiVersion: v1\nkind: List\nitems:\n",
+        "- {}\n",
+        20 * MIB,
+        "",
+    );
+    assert!(bomb.len() < 400 << 10, "small input: {} bytes", bomb.len());
+    let (r, peak) = analyze(&Engine::new(), vec![("pods.yaml.gz", bomb)]);
+    let msg = error_for(&r, "pods.yaml.gz");
+    assert!(
+        msg.contains("document larger than 64 MiB (the limit, --max-document-size)"),
+        "{msg}"
+    );
+    assert_bounded(peak, "yaml.gz bomb");
+}
+
+#[test]
+fn a_document_of_many_tiny_values_is_refused_by_its_decoded_size() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // 16 MiB of text, under the text limit, but two million one-key objects in one field
+    // would decode to more than a gigabyte of `serde_json::Value`s.
+    let bomb = gzip_repeat(
+        "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"spec\":{\"x\":[\n",
+        "{\"a\":0},",
+        2 * MIB,
+        "{}]}}\n",
+    );
+    let (r, peak) = analyze(&Engine::new(), vec![("pod.json.gz", bomb)]);
+    let msg = error_for(&r, "pod.json.gz");
+    assert!(
+        msg.contains("more than 64 MiB decoded (the limit, --max-document-size)")
+            && msg.contains("--max-document-size"),
+        "{msg}"
+    );
+    assert_bounded(peak, "value bomb");
+}
+
+#[test]
+fn a_list_of_many_tiny_items_is_read_one_item_at_a_time() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // The same two million objects as the items of a List: each is read and dropped, so the
+    // list costs no more than its text.
+    let list = gzip_repeat(
+        "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[\n",
+        "{\"a\":0},",
+        2 * MIB,
+        "{}]}\n",
+    );
+    let (r, peak) = analyze(&Engine::new(), vec![("events.json.gz", list)]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert!(
+        peak <= 64 * MIB,
+        "peak {} MiB for 16 MiB of items",
+        peak / MIB
+    );
+}
+
+#[test]
+fn a_huge_line_in_a_dump_log_block_is_cut_and_the_rest_read() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dump = gzip_repeat(
+        "==== START logs for container app of pod shop/api-1 ====\n",
+        "a",
+        64 * MIB,
+        "\njava.lang.OutOfMemoryError: Java heap space\n==== END logs for container app of pod shop/api-1 ====\n",
+    );
+    let (r, peak) = analyze(&Engine::new(), vec![("cluster-info-dump.txt.gz", dump)]);
+    assert!(
+        r.diagnoses
+            .iter()
+            .any(|d| d.pod == "api-1" && d.cause.id() == "oom_killed"),
+        "the line after the long one is still searched: {:?}",
+        r.diagnoses
+    );
+    let msg = error_for(&r, "cluster-info-dump.txt");
+    assert!(msg.contains("line 1 is longer than 1 MiB"), "{msg}");
+    assert!(
+        peak <= 32 * MIB,
+        "peak {} MiB for a 64 MiB line",
+        peak / MIB
+    );
+}
+
+#[test]
+fn decompression_budgets_per_input_and_per_run() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let big_log = || gzip_repeat("starting\n", "GET /healthz 200\n", 200_000, OOM_LOG);
+    let mut limits = Limits::default();
+    limits.max_decompressed = MIB as u64;
+    let (r, _) = analyze(
+        &Engine::new().with_limits(limits),
+        vec![("api.previous.log.gz", big_log())],
+    );
+    let msg = error_for(&r, "api.previous.log.gz");
+    assert!(
+        msg.contains(
+            "decompressed more than 1 MiB from this input (the limit, --max-decompressed)"
+        ),
+        "{msg}"
+    );
+
+    let mut limits = Limits::default();
+    limits.max_decompressed_total = 5 * MIB as u64;
+    let (r, _) = analyze(
+        &Engine::new().with_limits(limits),
+        vec![
+            ("a.previous.log.gz", big_log()),
+            ("b.previous.log.gz", big_log()),
+        ],
+    );
+    assert!(
+        r.errors.iter().all(|e| !e.file.starts_with("a.")),
+        "{:?}",
+        r.errors
+    );
+    let msg = error_for(&r, "b.previous.log.gz");
+    assert!(
+        msg.contains("in this run (the limit, --max-decompressed-total)"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn the_limits_are_flags_of_analyze() {
+    let dir = tempfile::TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("api.previous.log.gz"),
+        gzip_repeat("starting\n", "GET /healthz 200\n", 200_000, OOM_LOG),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("good.previous.log"), OOM_LOG).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_podmortem"))
+            .arg("analyze")
+            .args(args)
+            .args(["api.previous.log.gz", "good.previous.log"])
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--max-decompressed", "1M"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("api.previous.log.gz: decompressed more than 1 MiB"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("good"));
+    // Raised, the same input is read whole.
+    let out = run(&["--max-decompressed", "1G", "--max-document-size", "128M"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["--max-document-size", "lots"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a size"));
+}
+
+/// `analyze -` gives what the same bytes give as a file: a paste (read whole) and a log
+/// larger than a paste (streamed), compared through the JSON output.
+#[test]
+fn stdin_is_read_like_the_same_file() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut big = String::new();
+    for i in 0..40_000 {
+        big.push_str(&format!(
+            "2026-11-20 10:00:{:02} INFO GET /api/orders/{i} 200\n",
+            i % 60
+        ));
+    }
+    big.push_str("java.lang.OutOfMemoryError: Java heap space\n\tat Orders.load(Orders.java:42)\n");
+    assert!(big.len() > 1 << 20, "larger than a paste");
+    let paste = "  Warning  Failed  1m  kubelet  Error: secret \"db-creds\" not found\n";
+    for (name, text) in [("big.log", big.as_str()), ("paste.txt", paste)] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let json = |args: &[&str], stdin: Option<&str>| {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_podmortem"))
+                .arg("analyze")
+                .args(["-o", "json"])
+                .args(args)
+                .current_dir(dir.path())
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut pipe = child.stdin.take().unwrap();
+            let data = stdin.unwrap_or("").to_string();
+            let writer = std::thread::spawn(move || {
+                let _ = pipe.write_all(data.as_bytes());
+            });
+            let out = child.wait_with_output().unwrap();
+            writer.join().unwrap();
+            assert_eq!(out.status.code(), Some(0));
+            let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            // Only the input's name differs: `-` or the file's.
+            let d = &mut v["diagnoses"][0];
+            d["pod"] = "X".into();
+            if let Some(ev) = d["evidence"].as_array_mut() {
+                for e in ev {
+                    let src = e["source"].as_str().unwrap().to_string();
+                    e["source"] = src.replacen(name, "-", 1).into();
+                }
+            }
+            v
+        };
+        let from_file = json(&[name], None);
+        let from_stdin = json(&["-"], Some(text));
+        assert!(
+            from_file["diagnoses"][0]["cause"].is_string(),
+            "{from_file}"
+        );
+        assert_eq!(from_stdin, from_file, "{name}");
+    }
+}
