@@ -149,6 +149,29 @@ async fn text_output_names_the_cause_its_evidence_and_the_fix() {
     assert!(text.contains("$ kubectl"), "{text}");
 }
 
+/// `pod -o html` writes the same self-contained page as `analyze -o html`: the cause in the
+/// summary, the evidence fetched live, and no external resource.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn html_output_is_the_postmortem_page() {
+    let c = cluster().await;
+    let out = podmortem(&c, &["pod", "orders-84b6d-m3n4b", "-n", NS, "-o", "html"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = stdout(&out);
+    assert!(
+        page.starts_with("<!DOCTYPE html>"),
+        "{}",
+        &page[..page.len().min(200)]
+    );
+    assert!(page.contains("dependency_unavailable"), "{page}");
+    assert!(
+        page.contains("api:shop/orders-84b6d-m3n4b/app (previous)"),
+        "{page}"
+    );
+    for attr in ["src=\"http", "href=\"http", "url(http"] {
+        assert!(!page.contains(attr), "external resource: {attr}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_logs_of_containers_in_trouble_are_fetched_and_bounded() {
     let c = cluster().await;

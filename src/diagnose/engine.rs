@@ -202,17 +202,7 @@ impl Engine {
                     .then_some(d)
             })
             .collect();
-        out.sort_by(|a, b| {
-            // Named causes first, most confident first; `unknown` (however sure we are that we
-            // do not know) last. Ties go to containers whose status we saw.
-            let known = |d: &Diagnosis| d.cause != Cause::Unknown;
-            known(b)
-                .cmp(&known(a))
-                .then(b.confidence.total_cmp(&a.confidence))
-                .then(b.has_status.cmp(&a.has_status))
-                .then(b.score.total_cmp(&a.score))
-                .then(a.display_name().cmp(&b.display_name()))
-        });
+        out.sort_by(Diagnosis::report_order);
         out
     }
 

@@ -80,6 +80,19 @@ pub struct Diagnosis {
 }
 
 impl Diagnosis {
+    /// The order of a report, used by batch and live alike: named causes first, most
+    /// confident first; `unknown` (however sure we are that we do not know) last. Ties go to
+    /// containers whose status was seen, then to the stronger evidence, then by name.
+    pub fn report_order(a: &Diagnosis, b: &Diagnosis) -> std::cmp::Ordering {
+        let known = |d: &Diagnosis| d.cause != Cause::Unknown;
+        known(b)
+            .cmp(&known(a))
+            .then(b.confidence.total_cmp(&a.confidence))
+            .then(b.has_status.cmp(&a.has_status))
+            .then(b.score.total_cmp(&a.score))
+            .then(a.display_name().cmp(&b.display_name()))
+    }
+
     /// `namespace/pod/container` with unknown parts left out.
     pub fn display_name(&self) -> String {
         crate::incident::qualified_name(
