@@ -265,3 +265,29 @@ org.springframework.beans.factory.BeanCreationException: Error creating bean wit
     let d = top(&[("ledger.previous.log", log)]);
     assert_cause(&d, "tls_error", "PKIX path building failed");
 }
+
+/// `kubectl get pod -o jsonpath='{.status.containerStatuses[0]}'` prints one line of JSON: a
+/// container status (or a list of them), not a structured log line.
+#[test]
+fn container_status_as_one_line_of_json() {
+    let d = top(&[(
+        "ticket.txt",
+        r#"{"lastState":{"terminated":{"exitCode":0,"finishedAt":"2026-06-01T10:00:05Z","reason":"Completed","startedAt":"2026-06-01T10:00:04Z"}},"name":"app","ready":false,"restartCount":14,"state":{"waiting":{"message":"back-off 5m0s restarting failed container=app pod=app-1_default(x)","reason":"CrashLoopBackOff"}}}"#,
+    )]);
+    assert_cause(&d, "exits_immediately", "Reason: Completed, Exit Code: 0");
+    assert_eq!(d.container.as_deref(), Some("app"));
+    assert_eq!(d.backoff.restart_count, Some(14));
+
+    let d = top(&[(
+        "-",
+        r#"[{"name":"web","state":{"waiting":{"reason":"CrashLoopBackOff"}},"lastState":{"terminated":{"exitCode":137,"reason":"OOMKilled"}},"restartCount":5}]"#,
+    )]);
+    assert_cause(&d, "oom_killed", "Reason: OOMKilled");
+
+    // A JSON log line that merely has a `state` field is still a log line.
+    let r = analyze(&[(
+        "app.log",
+        "{\"level\":\"info\",\"state\":{\"phase\":\"ready\"},\"restartCount\":3,\"msg\":\"hello\"}\n",
+    )]);
+    assert!(r.diagnoses.is_empty(), "{:#?}", r.diagnoses);
+}

@@ -626,6 +626,25 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
             consumed[i] = true;
             continue;
         }
+        if let Some(pod) = json_status_line(t) {
+            let mut found = Vec::new();
+            super::objects::collect(&pod, file, &mut found);
+            for a in found {
+                // The object reader wants a name; the paste's status belongs to the anonymous
+                // pod, like every other status key of a paste.
+                if let Artifact::Pod(mut p) = a {
+                    p.name = String::new();
+                    for c in p.containers.iter_mut() {
+                        if let Some(st) = c.status.as_mut() {
+                            st.source = Location::new(file.to_string(), n);
+                        }
+                    }
+                    artifacts.push(Artifact::Pod(p));
+                }
+            }
+            consumed[i] = true;
+            continue;
+        }
         if let Some(c) = WAITING_TO_START.captures(line) {
             if let Some(reason) = waiting_reason(&c[3]) {
                 artifacts.push(Artifact::Pod(PodRecord {
@@ -814,6 +833,52 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
 
 /// An event of a paste: no pod named yet (the store gives it the paste's owner), seen once,
 /// kind and reason unknown until a row says them.
+/// A container status (or a pod `status`) printed as one line of JSON — what `kubectl get pod
+/// -o jsonpath='{.status.containerStatuses[0]}'` prints — as a Pod object of the anonymous pod.
+pub(crate) fn json_status_line(t: &str) -> Option<serde_json::Value> {
+    use serde_json::{json, Value};
+    if !(t.starts_with('{') || t.starts_with('[')) || !(t.ends_with('}') || t.ends_with(']')) {
+        return None;
+    }
+    let v: Value = serde_json::from_str(t).ok()?;
+    let is_container_status = |c: &Value| {
+        c.get("lastState").is_some()
+            || (c.get("state").is_some_and(Value::is_object)
+                && (c.get("restartCount").is_some() || c.get("containerID").is_some()))
+    };
+    let statuses: Vec<Value> = match &v {
+        Value::Array(items) if !items.is_empty() && items.iter().all(is_container_status) => {
+            items.clone()
+        }
+        Value::Object(_) if is_container_status(&v) => vec![v.clone()],
+        Value::Object(o) => {
+            let status = o.get("status").unwrap_or(&v);
+            let list = status.get("containerStatuses")?.as_array()?;
+            if !list.iter().all(is_container_status) {
+                return None;
+            }
+            let mut status = status.clone();
+            if let Some(s) = status.as_object_mut() {
+                s.retain(|k, _| {
+                    matches!(
+                        k.as_str(),
+                        "phase"
+                            | "reason"
+                            | "message"
+                            | "containerStatuses"
+                            | "initContainerStatuses"
+                    )
+                });
+            }
+            return Some(json!({"kind": "Pod", "metadata": {"name": "-"}, "status": status}));
+        }
+        _ => return None,
+    };
+    Some(
+        json!({"kind": "Pod", "metadata": {"name": "-"}, "status": {"containerStatuses": statuses}}),
+    )
+}
+
 fn loose_event(message: &str, source: Location) -> PodEvent {
     PodEvent {
         namespace: None,

@@ -324,7 +324,11 @@ fn read_layer(
     let first_line = trimmed.lines().next().unwrap_or("");
     let kind = sniff(trimmed, first_line);
     match kind {
-        Sniffed::Log if LogFormat::sniff(first_line.as_bytes()) == LogFormat::Plain => {
+        // A container status printed as one line of JSON is a paste too, not a JSON log.
+        Sniffed::Log
+            if LogFormat::sniff(first_line.as_bytes()) == LogFormat::Plain
+                || fragments::json_status_line(first_line.trim()).is_some() =>
+        {
             let mut reader = reader;
             let mut data = Vec::new();
             if let Err(e) = (&mut reader).take(PASTE_MAX).read_to_end(&mut data) {
