@@ -49,6 +49,8 @@
 mod client;
 mod emit;
 mod error;
+mod fingerprint;
+mod logcache;
 mod logfiles;
 mod metrics;
 mod sink;
@@ -78,7 +80,8 @@ use crate::diagnose::Diagnosis;
 use crate::{Cause, Engine};
 use emit::{EventLedger, Written};
 use error::{classify, describe_watch_error, forbidden_message, Access};
-use state::{PodKey, Tracker, Trigger};
+use fingerprint::Trigger;
+use state::{PodKey, Tracker};
 use work::{diagnose_pod, ContainerWork, Ctx, LogError, PodResult, PodWork};
 
 /// How long start-up waits for the events list once pods are listed, before diagnosing
