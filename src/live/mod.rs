@@ -4,11 +4,11 @@
 //! Compiled only with the `live` feature (kube-rs and tokio stay out of the library core).
 //!
 //! # How it works
-//! Two kube-rs [`watcher()`]s — pods and core/v1 events — feed one loop. The watchers list, then
-//! watch from the list's resourceVersion; on a dropped connection they resume from the last
-//! seen version, and on `410 Gone` they re-list. Every object is compared with what the loop
-//! remembered (see `state.rs`), so a re-list re-delivers nothing already reported and still
-//! catches what changed while disconnected.
+//! Two kube-rs [`watcher()`](kube::runtime::watcher())s — pods and core/v1 events — feed one
+//! loop. The watchers list, then watch from the list's resourceVersion; on a dropped
+//! connection they resume from the last seen version, and on `410 Gone` they re-list. Every
+//! object is compared with what the loop remembered (see `state.rs`), so a re-list re-delivers
+//! nothing already reported and still catches what changed while disconnected.
 //!
 //! A container is (re)diagnosed when it crashes (restart count up, a new
 //! `lastState.terminated` such as OOMKilled), enters a back-off waiting state

@@ -20,7 +20,7 @@ pub fn default_engine() -> Arc<Engine> {
 }
 
 impl Watcher {
-    /// A watcher on a connection from [`connect`].
+    /// A watcher on a connection from [`connect`](super::connect).
     pub fn new(conn: &Connection, opts: WatchOptions) -> Watcher {
         Watcher {
             client: conn.client.clone(),
