@@ -13,9 +13,10 @@ use kube::api::LogParams;
 use kube::{Api, Client};
 use serde_json::Value;
 
+use super::fingerprint::{now_secs, Trigger};
 use super::logfiles::{self, FileError, LogRoot};
 use super::metrics::{LogSource, Metrics};
-use super::state::{now_secs, PodKey, Trigger};
+use super::state::PodKey;
 use crate::diagnose::{is_failing, Diagnosis};
 use crate::ingest::{assemble_scanned, ApiLog, ScannedLog};
 use crate::{Engine, Incident};
