@@ -10,7 +10,6 @@ use super::state::{PodKey, Tracker};
 use super::work::{LogError, PodResult};
 use super::{Sink, WatchError, WatchSummary, Watcher};
 use crate::diagnose::Diagnosis;
-use crate::Cause;
 
 /// Per-run mutable state that is not about the cluster.
 #[derive(Default)]
@@ -192,14 +191,4 @@ impl Watcher {
             )),
         }
     }
-}
-
-/// The batch report's order: known causes first, then pods that exist, then confidence.
-pub(super) fn batch_order(a: &Diagnosis, b: &Diagnosis) -> std::cmp::Ordering {
-    let known = |d: &Diagnosis| d.cause != Cause::Unknown;
-    known(b)
-        .cmp(&known(a))
-        .then(b.has_status.cmp(&a.has_status))
-        .then(b.confidence.total_cmp(&a.confidence))
-        .then(a.display_name().cmp(&b.display_name()))
 }

@@ -15,7 +15,7 @@ use super::error::describe_watch_error;
 use super::fingerprint::Trigger;
 use super::pipeline::{group_by_pod, work_for, Pipeline};
 use super::preflight::list_all;
-use super::publish::{batch_order, RunState};
+use super::publish::RunState;
 use super::state::{PodKey, Tracker};
 use super::work::{diagnose_pod, PodResult, PodWork};
 use super::{Connection, Sink, WatchError, WatchOptions, WatchSummary, Watcher, MAX_TASKS};
@@ -87,7 +87,7 @@ impl Watcher {
         for r in results {
             out.extend(self.absorb(&mut st, &mut run, sink, r));
         }
-        out.sort_by(|a, b| batch_order(&a.2, &b.2));
+        out.sort_by(|a, b| crate::Diagnosis::report_order(&a.2, &b.2));
         let mut ledger = EventLedger::default();
         for (key, c, d) in out {
             if let Some(write) = self.publish(&mut st, &mut run, sink, &mut ledger, &key, &c, &d)? {
@@ -178,7 +178,7 @@ impl Watcher {
                 Step::Done(Ok(r)) => {
                     pipe.busy.remove(&r.key);
                     let mut out = self.absorb(&mut st, &mut run, sink, r);
-                    out.sort_by(|a, b| batch_order(&a.2, &b.2));
+                    out.sort_by(|a, b| crate::Diagnosis::report_order(&a.2, &b.2));
                     for (key, c, d) in out {
                         if let Some(write) =
                             self.publish(&mut st, &mut run, sink, &mut ledger, &key, &c, &d)?
