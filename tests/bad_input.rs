@@ -8,53 +8,27 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use serde_json::Value;
+
+#[path = "support/cli.rs"]
+mod cli;
+use cli::Run;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_podmortem"))
-        .args(args)
+/// `podmortem ARGS…` run in `tests/fixtures/` (so file names in messages are short), with
+/// `NO_COLOR` unset.
+fn podmortem(args: &[&str]) -> cli::Cli {
+    cli::podmortem(args)
         .current_dir(fixtures())
         .env_remove("NO_COLOR")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run podmortem");
-    if let Some(d) = stdin {
-        child.stdin.take().unwrap().write_all(d).unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    let r = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !r.stderr.contains("panicked") && !r.stderr.contains("RUST_BACKTRACE"),
-        "podmortem {args:?} panicked:\n{}",
-        r.stderr
-    );
-    r
 }
 
 fn run(args: &[&str]) -> Run {
-    run_with_stdin(args, None)
+    podmortem(args).run()
 }
 
 fn analyze(paths: &[&str]) -> (Value, Run) {
@@ -379,7 +353,9 @@ fn all_bad_inputs_at_once_with_good_ones() {
 
 #[test]
 fn empty_stdin() {
-    let r = run_with_stdin(&["analyze", "--format", "json", "-"], Some(b""));
+    let r = podmortem(&["analyze", "--format", "json", "-"])
+        .stdin(Vec::new())
+        .run();
     assert_eq!(r.code, 1, "{}", r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     let errs = errors(&v);
@@ -394,7 +370,9 @@ fn junk_on_stdin() {
     let junk: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
-    let r = run_with_stdin(&["analyze", "--format", "json", "-"], Some(&junk));
+    let r = podmortem(&["analyze", "--format", "json", "-"])
+        .stdin(junk)
+        .run();
     assert_eq!(r.code, 1, "{}", r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert!(!errors(&v).is_empty());
