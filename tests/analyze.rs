@@ -18,6 +18,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use podmortem::Cause;
 use serde_json::Value;
 
 #[path = "support/cli.rs"]
@@ -1181,26 +1182,7 @@ fn json_contract_holds_for_every_diagnosis() {
     for k in ["schema", "diagnoses", "errors"] {
         assert!(obj.contains_key(k), "missing top-level {k}");
     }
-    let causes = [
-        "oom_killed",
-        "liveness_probe_failed",
-        "missing_secret_or_configmap",
-        "config_error",
-        "image_pull_error",
-        "bad_command",
-        "exec_format_error",
-        "permission_denied",
-        "dependency_unavailable",
-        "credentials_rejected",
-        "rbac_forbidden",
-        "port_in_use",
-        "tls_error",
-        "disk_full",
-        "volume_mount_failed",
-        "exits_immediately",
-        "app_crash",
-        "unknown",
-    ];
+    let causes: Vec<&str> = Cause::ALL.iter().map(|c| c.id()).collect();
     assert!(diagnoses(v).len() >= 20, "{}", summary(v));
     for d in diagnoses(v) {
         for k in [
@@ -1470,24 +1452,12 @@ fn patterns_list_shows_packs_covering_every_cause() {
     assert!(r.stdout.contains(" rules"), "{}", r.stdout);
     assert!(r.stdout.contains("oom_killed"), "{}", r.stdout);
     let rules = run(&["patterns", "list", "--rules"]);
-    for cause in [
-        "oom_killed",
-        "liveness_probe_failed",
-        "missing_secret_or_configmap",
-        "config_error",
-        "image_pull_error",
-        "bad_command",
-        "exec_format_error",
-        "permission_denied",
-        "dependency_unavailable",
-        "credentials_rejected",
-        "rbac_forbidden",
-        "port_in_use",
-        "tls_error",
-        "disk_full",
-        "volume_mount_failed",
-        "app_crash",
-    ] {
+    // Every cause but `unknown` (no evidence names it) has rules.
+    for cause in Cause::ALL
+        .iter()
+        .filter(|&&c| c != Cause::Unknown)
+        .map(|c| c.id())
+    {
         assert!(
             rules
                 .stdout
