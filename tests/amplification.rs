@@ -6,11 +6,13 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use podmortem::{Engine, Input, Limits, Report};
+
+#[path = "support/cli.rs"]
+mod cli;
 
 struct Counting;
 
@@ -257,34 +259,28 @@ fn the_limits_are_flags_of_analyze() {
     .unwrap();
     std::fs::write(dir.path().join("good.previous.log"), OOM_LOG).unwrap();
     let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_podmortem"))
-            .arg("analyze")
+        cli::podmortem(["analyze"])
             .args(args)
             .args(["api.previous.log.gz", "good.previous.log"])
             .current_dir(dir.path())
             .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
+            .run()
     };
-    let out = run(&["--max-decompressed", "1M"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let r = run(&["--max-decompressed", "1M"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
-        stderr.contains("api.previous.log.gz: decompressed more than 1 MiB"),
-        "{stderr}"
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("good"));
-    // Raised, the same input is read whole.
-    let out = run(&["--max-decompressed", "1G", "--max-document-size", "128M"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
+        r.stderr
+            .contains("api.previous.log.gz: decompressed more than 1 MiB"),
         "{}",
-        String::from_utf8_lossy(&out.stderr)
+        r.stderr
     );
-    let out = run(&["--max-document-size", "lots"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a size"));
+    assert!(r.stdout.contains("good"));
+    // Raised, the same input is read whole.
+    let r = run(&["--max-decompressed", "1G", "--max-document-size", "128M"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(&["--max-document-size", "lots"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("not a size"), "{}", r.stderr);
 }
 
 /// `analyze -` gives what the same bytes give as a file: a paste (read whole) and a log
@@ -305,24 +301,15 @@ fn stdin_is_read_like_the_same_file() {
     for (name, text) in [("big.log", big.as_str()), ("paste.txt", paste)] {
         std::fs::write(dir.path().join(name), text).unwrap();
         let json = |args: &[&str], stdin: Option<&str>| {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_podmortem"))
-                .arg("analyze")
-                .args(["-o", "json"])
+            let mut cmd = cli::podmortem(["analyze", "-o", "json"])
                 .args(args)
-                .current_dir(dir.path())
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            let mut pipe = child.stdin.take().unwrap();
-            let data = stdin.unwrap_or("").to_string();
-            let writer = std::thread::spawn(move || {
-                let _ = pipe.write_all(data.as_bytes());
-            });
-            let out = child.wait_with_output().unwrap();
-            writer.join().unwrap();
-            assert_eq!(out.status.code(), Some(0));
-            let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                .current_dir(dir.path());
+            if let Some(data) = stdin {
+                cmd = cmd.stdin(data);
+            }
+            let r = cmd.run();
+            assert_eq!(r.code, 0, "{}", r.stderr);
+            let mut v = r.json();
             // Only the input's name differs: `-` or the file's.
             let d = &mut v["diagnoses"][0];
             d["pod"] = "X".into();

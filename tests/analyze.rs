@@ -15,11 +15,15 @@
 //! deliberately loose enough to survive recalibration and tight enough to catch a regression
 //! that lets a distractor or the `unknown` hypothesis win.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use podmortem::Cause;
 use serde_json::Value;
+
+#[path = "support/cli.rs"]
+mod cli;
+use cli::Run;
 
 const STATUS_BAND: f64 = 0.8;
 const EVENT_BAND: f64 = 0.7;
@@ -29,50 +33,16 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Run the binary in `tests/fixtures/` (so file names in messages are short), with an empty
-/// `NO_COLOR` unless the caller sets it.
-fn run_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_podmortem"));
-    cmd.args(args)
+/// `podmortem ARGS…` run in `tests/fixtures/` (so file names in messages are short), with
+/// `NO_COLOR` unset unless the caller sets it.
+fn podmortem(args: &[&str]) -> cli::Cli {
+    cli::podmortem(args)
         .current_dir(fixtures())
         .env_remove("NO_COLOR")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        });
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("run podmortem");
-    if let Some(data) = stdin {
-        let mut s = child.stdin.take().unwrap();
-        s.write_all(data).unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    let r = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !r.stderr.contains("panicked") && !r.stderr.contains("RUST_BACKTRACE"),
-        "podmortem {args:?} panicked:\n{}",
-        r.stderr
-    );
-    r
 }
 
 fn run(args: &[&str]) -> Run {
-    run_with(args, &[], None)
+    podmortem(args).run()
 }
 
 /// `podmortem analyze --format json PATHS…`: the parsed document and the run.
@@ -361,7 +331,9 @@ fn format_events_core_v1_json_list() {
 fn format_events_from_stdin() {
     // `kubectl get events -o json | podmortem analyze - --format json`
     let data = std::fs::read(fixtures().join("formats/events-json/events.json")).unwrap();
-    let r = run_with(&["analyze", "-", "--format", "json"], &[], Some(&data));
+    let r = podmortem(&["analyze", "-", "--format", "json"])
+        .stdin(data)
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     let d = find(
@@ -1210,26 +1182,7 @@ fn json_contract_holds_for_every_diagnosis() {
     for k in ["schema", "diagnoses", "errors"] {
         assert!(obj.contains_key(k), "missing top-level {k}");
     }
-    let causes = [
-        "oom_killed",
-        "liveness_probe_failed",
-        "missing_secret_or_configmap",
-        "config_error",
-        "image_pull_error",
-        "bad_command",
-        "exec_format_error",
-        "permission_denied",
-        "dependency_unavailable",
-        "credentials_rejected",
-        "rbac_forbidden",
-        "port_in_use",
-        "tls_error",
-        "disk_full",
-        "volume_mount_failed",
-        "exits_immediately",
-        "app_crash",
-        "unknown",
-    ];
+    let causes: Vec<&str> = Cause::ALL.iter().map(|c| c.id()).collect();
     assert!(diagnoses(v).len() >= 20, "{}", summary(v));
     for d in diagnoses(v) {
         for k in [
@@ -1426,7 +1379,7 @@ fn no_color_and_color_choices() {
         !piped.stdout.contains("\x1b["),
         "auto on a pipe must not colour"
     );
-    let no_color = run_with(&args, &[("NO_COLOR", "1")], None);
+    let no_color = podmortem(&args).env("NO_COLOR", "1").run();
     assert!(!no_color.stdout.contains("\x1b["));
     let never = run(&["analyze", "--color", "never", "causes/oom_killed"]);
     assert!(!never.stdout.contains("\x1b["));
@@ -1499,24 +1452,12 @@ fn patterns_list_shows_packs_covering_every_cause() {
     assert!(r.stdout.contains(" rules"), "{}", r.stdout);
     assert!(r.stdout.contains("oom_killed"), "{}", r.stdout);
     let rules = run(&["patterns", "list", "--rules"]);
-    for cause in [
-        "oom_killed",
-        "liveness_probe_failed",
-        "missing_secret_or_configmap",
-        "config_error",
-        "image_pull_error",
-        "bad_command",
-        "exec_format_error",
-        "permission_denied",
-        "dependency_unavailable",
-        "credentials_rejected",
-        "rbac_forbidden",
-        "port_in_use",
-        "tls_error",
-        "disk_full",
-        "volume_mount_failed",
-        "app_crash",
-    ] {
+    // Every cause but `unknown` (no evidence names it) has rules.
+    for cause in Cause::ALL
+        .iter()
+        .filter(|&&c| c != Cause::Unknown)
+        .map(|c| c.id())
+    {
         assert!(
             rules
                 .stdout

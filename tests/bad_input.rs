@@ -5,56 +5,34 @@
 //!
 //! Committed fixtures live in `tests/fixtures/bad/`; the 10 MB line, the truncated gzip and the
 //! dangling symlink are generated into a temp dir at test time.
+//!
+//! The inputs that share one shape (a bad input analysed with a good one: the exit status, the
+//! error naming the file and the problem, the good input still diagnosed) are the rows of
+//! [`ROWS`]; the tests whose shape differs stand alone.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use serde_json::Value;
+
+#[path = "support/cli.rs"]
+mod cli;
+use cli::Run;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_podmortem"))
-        .args(args)
+/// `podmortem ARGS…` run in `tests/fixtures/` (so file names in messages are short), with
+/// `NO_COLOR` unset.
+fn podmortem(args: &[&str]) -> cli::Cli {
+    cli::podmortem(args)
         .current_dir(fixtures())
         .env_remove("NO_COLOR")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run podmortem");
-    if let Some(d) = stdin {
-        child.stdin.take().unwrap().write_all(d).unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    let r = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !r.stderr.contains("panicked") && !r.stderr.contains("RUST_BACKTRACE"),
-        "podmortem {args:?} panicked:\n{}",
-        r.stderr
-    );
-    r
 }
 
 fn run(args: &[&str]) -> Run {
-    run_with_stdin(args, None)
+    podmortem(args).run()
 }
 
 fn analyze(paths: &[&str]) -> (Value, Run) {
@@ -133,70 +111,15 @@ fn invalid_utf8_log_is_still_diagnosed() {
     );
 }
 
-#[test]
-fn empty_file() {
-    let (v, r) = analyze(&["bad/empty.log", GOOD]);
-    assert_eq!(r.code, 1);
-    let msg = error_for(&v, &r, "bad/empty.log");
-    assert!(msg.contains("empty"), "{msg}");
-    assert_good_still_analysed(&v);
-}
-
-#[test]
-fn nonexistent_path() {
-    let (v, r) = analyze(&["bad/no-such-file.log", GOOD]);
-    assert_eq!(r.code, 1);
-    let msg = error_for(&v, &r, "bad/no-such-file.log");
-    assert!(
-        msg.contains("no such file") || msg.contains("not found") || msg.contains("cannot"),
-        "{msg}"
-    );
-    assert_good_still_analysed(&v);
-}
-
-#[test]
-fn malformed_json() {
-    let (v, r) = analyze(&["bad/malformed.json", GOOD]);
-    assert_eq!(r.code, 1);
-    let msg = error_for(&v, &r, "bad/malformed.json");
-    assert!(msg.contains("json"), "{msg}");
-    assert_good_still_analysed(&v);
-}
-
-#[test]
-fn malformed_yaml() {
-    let (v, r) = analyze(&["bad/malformed.yaml", GOOD]);
-    assert_eq!(r.code, 1);
-    let msg = error_for(&v, &r, "bad/malformed.yaml");
-    assert!(msg.contains("yaml"), "{msg}");
-    assert_good_still_analysed(&v);
-}
-
-#[test]
-fn binary_junk() {
-    let (v, r) = analyze(&["bad/core.dump", GOOD]);
-    assert_eq!(r.code, 1);
-    let msg = error_for(&v, &r, "bad/core.dump");
-    assert!(msg.contains("binary"), "{msg}");
-    assert_good_still_analysed(&v);
-    // No diagnosis is invented for the junk.
-    assert!(v["diagnoses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|d| !d["pod"].as_str().unwrap().contains("core")));
-}
-
 fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(data).unwrap();
     e.finish().unwrap()
 }
 
-#[test]
-fn truncated_gzip_keeps_what_was_read() {
-    // A Go service log: the decisive line comes first, then enough varied noise that the cut
-    // lands well after it in the compressed stream.
+/// A Go service log, gzipped and cut after two thirds: the decisive line comes first, then
+/// enough varied noise that the cut lands well after it in the compressed stream.
+fn truncated_gzip(dir: &Path) -> PathBuf {
     let mut log = String::from(
         "time=2024-05-03T15:00:01Z level=INFO msg=\"starting\" service=quotes\n\
          time=2024-05-03T15:00:02Z level=ERROR msg=\"cannot load rates\" err=\"dial tcp 10.96.33.7:5432: connect: connection refused\"\n",
@@ -210,20 +133,14 @@ fn truncated_gzip_keeps_what_was_read() {
         ));
     }
     let gz = gzip(log.as_bytes());
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("quotes.previous.log.gz");
+    let path = dir.join("quotes.previous.log.gz");
     std::fs::write(&path, &gz[..gz.len() * 2 / 3]).unwrap();
-    let p = path.to_str().unwrap();
-    let (v, r) = analyze(&[p, GOOD]);
-    assert_eq!(r.code, 1);
-    let msg = error_for(&v, &r, "quotes.previous.log.gz");
-    assert!(
-        msg.contains("truncat") || msg.contains("end of file") || msg.contains("gzip"),
-        "{msg}"
-    );
-    assert_good_still_analysed(&v);
-    // The part before the cut was analysed: the refused connection is among the evidence
-    // (whatever the verdict: the end of the log, the crash window, is what was lost).
+    path
+}
+
+/// The part of the truncated gzip before the cut was analysed: the refused connection is among
+/// the evidence (whatever the verdict: the end of the log, the crash window, is what was lost).
+fn what_was_read_before_the_cut_is_kept(v: &Value) {
     let quotes = v["diagnoses"]
         .as_array()
         .unwrap()
@@ -308,29 +225,181 @@ fn ten_mb_line_does_not_hide_the_lines_after_it() {
     assert!(start.elapsed().as_secs() < 30, "took {:?}", start.elapsed());
 }
 
-#[test]
-fn ten_mb_line_is_reported() {
-    // The issue lists "a 10 MB line" with the inputs that deserve a message naming the file and
-    // the problem: the line is cut for matching, and the user should know.
-    let tmp = tempfile::tempdir().unwrap();
-    let path = ten_mb_line_log(tmp.path());
-    let (v, r) = analyze(&[path.to_str().unwrap()]);
-    let msg = error_for(&v, &r, "uploader.previous.log");
-    assert!(msg.contains("line"), "{msg}");
+/// A directory holding the good input and a symlink to a file that does not exist.
+#[cfg(unix)]
+fn dump_with_a_dangling_symlink(dir: &Path) -> PathBuf {
+    let dump = dir.join("dump");
+    std::fs::create_dir(&dump).unwrap();
+    std::fs::copy(fixtures().join(GOOD), dump.join("payments-api.json")).unwrap();
+    std::os::unix::fs::symlink(dump.join("gone.log"), dump.join("api.log")).unwrap();
+    dump
 }
 
-#[cfg(unix)]
+/// No diagnosis is invented for binary junk.
+fn nothing_is_diagnosed_from_the_junk(v: &Value) {
+    assert!(
+        v["diagnoses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| !d["pod"].as_str().unwrap().contains("core")),
+        "{v}"
+    );
+}
+
+/// Where a row's bad input comes from.
+enum Bad {
+    /// `tests/fixtures/<file>`, committed (or, for the missing file, absent).
+    Fixture,
+    /// Built in a fresh temp dir by the function, which returns the path to pass.
+    Made(fn(&Path) -> PathBuf),
+}
+
+/// Where the good input is.
+enum Good {
+    /// [`GOOD`] is passed after the bad input.
+    Beside,
+    /// The bad input is a directory that holds a copy of [`GOOD`].
+    Inside,
+}
+
+/// One bad input: analysed with the good one, it must give `code`, an error (in JSON `errors`
+/// and on stderr) naming `file` whose message contains one of `problem`, and the good input's
+/// diagnosis.
+struct Row {
+    name: &'static str,
+    /// The file the error must name (for [`Bad::Fixture`], also the path passed).
+    file: &'static str,
+    bad: Bad,
+    good: Good,
+    /// The lowercased message contains at least one of these.
+    problem: &'static [&'static str],
+    code: i32,
+    /// What else this input must (not) produce.
+    also: Option<fn(&Value)>,
+}
+
+const ROWS: &[Row] = &[
+    Row {
+        name: "empty file",
+        file: "bad/empty.log",
+        bad: Bad::Fixture,
+        good: Good::Beside,
+        problem: &["empty"],
+        code: 1,
+        also: None,
+    },
+    Row {
+        name: "nonexistent path",
+        file: "bad/no-such-file.log",
+        bad: Bad::Fixture,
+        good: Good::Beside,
+        problem: &["no such file", "not found", "cannot"],
+        code: 1,
+        also: None,
+    },
+    Row {
+        name: "malformed JSON",
+        file: "bad/malformed.json",
+        bad: Bad::Fixture,
+        good: Good::Beside,
+        problem: &["json"],
+        code: 1,
+        also: None,
+    },
+    Row {
+        name: "malformed YAML",
+        file: "bad/malformed.yaml",
+        bad: Bad::Fixture,
+        good: Good::Beside,
+        problem: &["yaml"],
+        code: 1,
+        also: None,
+    },
+    Row {
+        name: "binary junk",
+        file: "bad/core.dump",
+        bad: Bad::Fixture,
+        good: Good::Beside,
+        problem: &["binary"],
+        code: 1,
+        also: Some(nothing_is_diagnosed_from_the_junk),
+    },
+    Row {
+        name: "truncated gzip",
+        file: "quotes.previous.log.gz",
+        bad: Bad::Made(truncated_gzip),
+        good: Good::Beside,
+        problem: &["truncat", "end of file", "gzip"],
+        code: 1,
+        also: Some(what_was_read_before_the_cut_is_kept),
+    },
+    // The issue lists "a 10 MB line" with the inputs that deserve a message naming the file and
+    // the problem: the line is cut for matching, and the user should know.
+    Row {
+        name: "10 MB line",
+        file: "uploader.previous.log",
+        bad: Bad::Made(ten_mb_line_log),
+        good: Good::Beside,
+        problem: &["line"],
+        code: 1,
+        also: None,
+    },
+    #[cfg(unix)]
+    Row {
+        name: "dangling symlink in a directory",
+        file: "api.log",
+        bad: Bad::Made(dump_with_a_dangling_symlink),
+        good: Good::Inside,
+        problem: &["symbolic link"],
+        code: 1,
+        also: None,
+    },
+];
+
+impl Row {
+    fn check(&self) {
+        let tmp = tempfile::tempdir().unwrap();
+        let bad = match self.bad {
+            Bad::Fixture => self.file.to_string(),
+            Bad::Made(make) => make(tmp.path()).to_str().unwrap().to_string(),
+        };
+        let mut paths = vec![bad.as_str()];
+        if let Good::Beside = self.good {
+            paths.push(GOOD);
+        }
+        let (v, r) = analyze(&paths);
+        assert_eq!(r.code, self.code, "{}: {}", self.name, r.stderr);
+        let msg = error_for(&v, &r, self.file);
+        assert!(
+            self.problem.iter().any(|p| msg.contains(p)),
+            "{}: the error does not say {:?}: {msg}",
+            self.name,
+            self.problem
+        );
+        assert_good_still_analysed(&v);
+        if let Some(also) = self.also {
+            also(&v);
+        }
+    }
+}
+
+/// Every row runs (in its own thread, named after it) and each failing row is reported.
 #[test]
-fn dangling_symlink_in_a_directory() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("dump");
-    std::fs::create_dir(&dir).unwrap();
-    std::fs::copy(fixtures().join(GOOD), dir.join("payments-api.json")).unwrap();
-    std::os::unix::fs::symlink(dir.join("gone.log"), dir.join("api.log")).unwrap();
-    let (v, r) = analyze(&[dir.to_str().unwrap()]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    error_for(&v, &r, "api.log");
-    assert_good_still_analysed(&v);
+fn each_bad_input_is_named_and_the_good_one_still_diagnosed() {
+    let failed: Vec<&str> = std::thread::scope(|s| {
+        let runs: Vec<_> = ROWS
+            .iter()
+            .map(|row| {
+                let t = std::thread::Builder::new().name(row.name.to_string());
+                (row.name, t.spawn_scoped(s, || row.check()).unwrap())
+            })
+            .collect();
+        runs.into_iter()
+            .filter_map(|(name, t)| t.join().is_err().then_some(name))
+            .collect()
+    });
+    assert!(failed.is_empty(), "rows failed (see above): {failed:?}");
 }
 
 #[test]
@@ -379,7 +448,9 @@ fn all_bad_inputs_at_once_with_good_ones() {
 
 #[test]
 fn empty_stdin() {
-    let r = run_with_stdin(&["analyze", "--format", "json", "-"], Some(b""));
+    let r = podmortem(&["analyze", "--format", "json", "-"])
+        .stdin(Vec::new())
+        .run();
     assert_eq!(r.code, 1, "{}", r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     let errs = errors(&v);
@@ -394,7 +465,9 @@ fn junk_on_stdin() {
     let junk: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
-    let r = run_with_stdin(&["analyze", "--format", "json", "-"], Some(&junk));
+    let r = podmortem(&["analyze", "--format", "json", "-"])
+        .stdin(junk)
+        .run();
     assert_eq!(r.code, 1, "{}", r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert!(!errors(&v).is_empty());

@@ -2,17 +2,14 @@
 
 use std::process::Command;
 
+#[path = "support/cli.rs"]
+mod cli;
+
+/// What `podmortem ARGS…` prints, checked to succeed and to be valid UTF-8.
 fn podmortem(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_podmortem"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    let out = cli::podmortem(args).run().success().stdout;
+    assert!(!out.contains('\u{fffd}'), "not UTF-8: {out}");
+    out
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! `analyze --exit-code`: 3 when a diagnosis is printed, 0 when nothing is failing.
 
 use std::io::Write;
-use std::process::Command;
+
+#[path = "support/cli.rs"]
+mod cli;
 
 fn run(text: &str, extra: &[&str]) -> i32 {
     let dir = tempfile::tempdir().unwrap();
@@ -10,13 +12,11 @@ fn run(text: &str, extra: &[&str]) -> i32 {
         .unwrap()
         .write_all(text.as_bytes())
         .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_podmortem"))
-        .arg("analyze")
+    cli::podmortem(["analyze"])
         .arg(&path)
         .args(extra)
-        .output()
-        .unwrap();
-    out.status.code().unwrap()
+        .run()
+        .code
 }
 
 const OOM: &str = "    State:          Waiting\n      Reason:       CrashLoopBackOff\n    Last State:     Terminated\n      Reason:       OOMKilled\n      Exit Code:    137\n    Restart Count:  3\n";

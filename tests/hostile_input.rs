@@ -5,35 +5,19 @@
 //! Every input is generated here, in a temporary directory, and run through the real binary.
 
 use std::path::Path;
-use std::process::Command;
 
 use tempfile::TempDir;
 
-#[allow(dead_code)] // `code` is read by the tests of later findings.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::Run;
 
+/// `podmortem ARGS…` run in `dir`, without colour.
 fn run(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_podmortem"))
-        .args(args)
+    cli::podmortem(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
-        .output()
-        .expect("run podmortem");
-    let r = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !r.stderr.contains("panicked"),
-        "podmortem {args:?} panicked:\n{}",
-        r.stderr
-    );
-    r
+        .run()
 }
 
 /// The command part of every suggested step: what follows `$ ` in text output, and the lines

@@ -4,6 +4,9 @@
 use std::path::Path;
 use std::process::Command;
 
+#[path = "support/cli.rs"]
+mod cli;
+
 use podmortem::render::to_html;
 use podmortem::{Engine, Input};
 use scraper::{Html, Selector};
@@ -210,18 +213,13 @@ fn base64(b: &[u8]) -> String {
 }
 
 fn analyze_html(path: &Path) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_podmortem"))
-        .args(["analyze", "-o", "html"])
+    let html = cli::podmortem(["analyze", "-o", "html"])
         .arg(path)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+        .run()
+        .success()
+        .stdout;
+    assert!(!html.contains('\u{fffd}'), "not UTF-8: {html}");
+    html
 }
 
 fn shop() -> std::path::PathBuf {
@@ -253,12 +251,10 @@ fn shop_namespace_report_has_the_summary_and_one_timeline_per_diagnosis() {
         .collect();
     assert!(!rows.is_empty());
     // The confidence is the engine's (the trained model may move it): as `-o json` says.
-    let json = Command::new(env!("CARGO_BIN_EXE_podmortem"))
-        .args(["analyze", "-o", "json"])
+    let json = cli::podmortem(["analyze", "-o", "json"])
         .arg(shop())
-        .output()
-        .unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        .run()
+        .json();
     let diagnoses = json["diagnoses"].as_array().unwrap();
     assert_eq!(rows.len(), diagnoses.len(), "one row per diagnosis");
     let confidence = diagnoses[0]["confidence"].as_f64().unwrap();

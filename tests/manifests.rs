@@ -9,6 +9,9 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
+#[path = "support/cli.rs"]
+mod cli;
+
 /// The rendered documents of a kustomization, or `None` when kubectl is not installed.
 fn render(dir: &str) -> Option<Vec<Value>> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
@@ -51,17 +54,11 @@ fn strings(v: &Value) -> Vec<&str> {
 
 /// The binary accepts these arguments: clap rejects an unknown flag before it sees `--help`.
 fn assert_binary_accepts(args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_podmortem"))
-        .args(args)
+    let r = cli::podmortem(args)
         .arg("--help")
         .env_remove("NODE_NAME")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "podmortem {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run();
+    assert_eq!(r.code, 0, "podmortem {args:?}: {}", r.stderr);
 }
 
 /// The hardening both workloads share, and the /healthz probes on the metrics port.

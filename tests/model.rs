@@ -1,13 +1,12 @@
 //! `podmortem eval` and `podmortem train` on small labeled sets built from the fixtures.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_podmortem"))
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::podmortem;
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -56,17 +55,11 @@ const CASES: &[(&str, &str, &str)] = &[
 fn eval_reports_rules_model_and_fused_side_by_side() {
     let tmp = tempfile::tempdir().unwrap();
     labeled_set(tmp.path(), CASES);
-    let out = bin()
-        .args(["eval", "-o", "json", "--misses"])
+    let v = podmortem(["eval", "-o", "json", "--misses"])
         .arg(tmp.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run()
+        .success()
+        .json();
     for mode in ["rules", "model_only", "fused"] {
         let m = &v[mode];
         assert_eq!(m["cases"], 7, "{mode}");
@@ -79,8 +72,7 @@ fn eval_reports_rules_model_and_fused_side_by_side() {
     assert_eq!(v["rules"]["accuracy"], 1.0, "{:#}", v["rules"]["results"]);
     assert_eq!(v["fused"]["per_class"]["none"]["recall"], 1.0);
 
-    let text = bin().arg("eval").arg(tmp.path()).output().unwrap();
-    let text = String::from_utf8_lossy(&text.stdout);
+    let text = podmortem(["eval"]).arg(tmp.path()).run().stdout;
     assert!(text.contains("== fused: 7 cases"), "{text}");
     assert!(text.contains("macro-F1"), "{text}");
 }
@@ -88,10 +80,13 @@ fn eval_reports_rules_model_and_fused_side_by_side() {
 #[test]
 fn eval_explains_a_directory_without_labels() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = bin().arg("eval").arg(tmp.path()).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("expected cases/ and labels/"), "{err}");
+    let r = podmortem(["eval"]).arg(tmp.path()).run();
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("expected cases/ and labels/"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -100,13 +95,11 @@ fn training_is_deterministic_and_the_model_loads() {
     labeled_set(&tmp.path().join("train"), &CASES[..6]);
     labeled_set(&tmp.path().join("validation"), &CASES[..3]);
     let train = |out: &Path| {
-        let o = bin()
-            .args(["train", "--seed", "3", "--max-iterations", "30", "-o"])
+        podmortem(["train", "--seed", "3", "--max-iterations", "30", "-o"])
             .arg(out)
             .arg(tmp.path())
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            .run()
+            .success();
         std::fs::read(out).unwrap()
     };
     let a = train(&tmp.path().join("a.json"));
@@ -115,23 +108,23 @@ fn training_is_deterministic_and_the_model_loads() {
     let model: Value = serde_json::from_slice(&a).unwrap();
     assert_eq!(model["format"], "podmortem-model/v1");
     // The model just trained can drive analyze.
-    let out = bin()
-        .args(["analyze", "-o", "json", "--model"])
+    let v = podmortem(["analyze", "-o", "json", "--model"])
         .arg(tmp.path().join("a.json"))
         .arg(fixture("causes/oom_killed"))
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run()
+        .json();
     assert_eq!(v["diagnoses"][0]["cause"], "oom_killed");
     // A file that is not a model is refused with its name.
     let bad = tmp.path().join("bad.json");
     std::fs::write(&bad, "{\"format\":\"x\"}").unwrap();
-    let out = bin()
-        .args(["analyze", "--model"])
+    let r = podmortem(["analyze", "--model"])
         .arg(&bad)
         .arg(fixture("causes/oom_killed"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.json: not a podmortem model"));
+        .run();
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("bad.json: not a podmortem model"),
+        "{}",
+        r.stderr
+    );
 }

@@ -7,6 +7,9 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+#[path = "support/cli.rs"]
+mod cli;
+
 fn shop() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples/shop-namespace")
@@ -70,14 +73,11 @@ fn quiet_and_json_turn_it_off_on_a_terminal() {
 
 #[test]
 fn never_on_a_pipe() {
-    let out = Command::new(env!("CARGO_BIN_EXE_podmortem"))
-        .args(["analyze", &shop()])
+    let r = cli::podmortem(["analyze", &shop()])
         .env("PODMORTEM_PROGRESS_DELAY_MS", "0")
         .env("TERM", "xterm")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.is_empty(), "stderr on a pipe: {stderr:?}");
-    assert!(!has_progress(&String::from_utf8_lossy(&out.stdout)));
+        .run();
+    assert_eq!(r.code, 0);
+    assert!(r.stderr.is_empty(), "stderr on a pipe: {:?}", r.stderr);
+    assert!(!has_progress(&r.stdout));
 }

@@ -6,10 +6,12 @@
 //! Inputs are generated here, in a temporary directory.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 use tempfile::TempDir;
+
+#[path = "support/cli.rs"]
+mod cli;
 
 struct Case {
     /// The log file stem (the pod name of an unattached log).
@@ -54,16 +56,13 @@ const CASES: &[Case] = &[
     },
 ];
 
+/// Everything `podmortem ARGS…` run in `dir` without colour prints: stdout, then stderr.
 fn run(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_podmortem"))
-        .args(args)
+    cli::podmortem(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .run()
         .output()
-        .expect("run podmortem");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
-    String::from_utf8_lossy(&out.stdout).into_owned() + &stderr
 }
 
 fn write_log(dir: &Path, name: &str, log: &str) -> String {
@@ -266,12 +265,10 @@ fn extra_rules_from_a_file() {
         "rules:\n  - id: acme_token\n    kind: token\n    regex: '\\b(?P<secret>acme_tok_[a-z0-9]{16})'\n    examples:\n      - in: 'x acme_tok_0123 y'\n        out: 'x **** y'\n",
     )
     .unwrap();
-    let r = Command::new(env!("CARGO_BIN_EXE_podmortem"))
-        .args(["analyze", "--redact-rules", "bad.yaml", &file])
+    let r = cli::podmortem(["analyze", "--redact-rules", "bad.yaml", &file])
         .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(r.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&r.stderr);
+        .run();
+    assert_eq!(r.code, 2);
+    let err = &r.stderr;
     assert!(err.contains("bad.yaml: rule acme_token: example"), "{err}");
 }
