@@ -15,6 +15,7 @@ mod api;
 mod archive;
 mod artifact;
 mod bounded;
+mod describe;
 mod dump;
 mod fragments;
 mod identity;

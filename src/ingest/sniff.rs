@@ -6,7 +6,7 @@ use std::io::{self, Read};
 
 use super::artifact::Artifact;
 use super::identity::LogIdentity;
-use super::{archive, dump, fragments, limits, objects, text, Ctx};
+use super::{archive, describe, dump, fragments, limits, objects, Ctx};
 use crate::error::InputError;
 use crate::patterns::PatternSet;
 use crate::scan::{LogFormat, LogScanner};
@@ -130,7 +130,7 @@ pub(super) fn read_layer(
             let text = String::from_utf8_lossy(&data);
             match other {
                 Sniffed::Yaml => yaml(&text, display, out, errs),
-                Sniffed::Describe => text::describe(&text, display, out),
+                Sniffed::Describe => describe::describe(&text, display, out),
                 Sniffed::Log | Sniffed::Stream => unreachable!(),
             }
         }
@@ -303,7 +303,7 @@ fn sniff(text: &str, first_line: &str) -> Sniffed {
     {
         return Sniffed::Yaml;
     }
-    if text::is_describe(text) {
+    if describe::is_describe(text) {
         return Sniffed::Describe;
     }
     // Tables, describe excerpts and event rows are pastes: read with the logs.
