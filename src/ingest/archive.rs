@@ -11,7 +11,8 @@
 use std::io::Read;
 
 use super::artifact::Artifact;
-use super::{friendly, read_layer, Ctx};
+use super::sniff::{friendly, read_layer};
+use super::Ctx;
 use crate::error::InputError;
 
 /// How many gzip/tar layers may wrap each other.

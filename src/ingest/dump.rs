@@ -22,7 +22,8 @@ use std::io::{BufRead, BufReader, Read};
 
 use super::artifact::{Artifact, LogItem};
 use super::bounded::{self, Stop};
-use super::{first_line_of, friendly, Ctx};
+use super::sniff::{first_line_of, friendly};
+use super::Ctx;
 use crate::error::InputError;
 use crate::scan::LogScanner;
 

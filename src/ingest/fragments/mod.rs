@@ -1,0 +1,363 @@
+//! Pastes: what people put into a ticket rather than what `kubectl` exported whole.
+//!
+//! A paste is any text that is not a complete Kubernetes document: a `describe` excerpt that
+//! starts at the container block (or holds only `State / Last State / Reason / Exit Code`), a
+//! `containerStatuses` YAML fragment with broken indentation, `Events:` rows without their
+//! header, a `get pods` row, a lone kubelet message, a shell prompt, and log lines — often all in
+//! one file. Each line is classified by its content, never by the file name:
+//!
+//! - shell prompts (`$ kubectl logs api-7d9f -c app`) are dropped, and a `kubectl logs` prompt
+//!   names the log's pod and container;
+//! - table headers (`get events`, `describe`'s `Type Reason Age From Message`, `get pods`) may
+//!   sit anywhere, and rows are also recognised without them;
+//! - status keys (describe's `Last State: Terminated` or YAML's `lastState: terminated:`) build a
+//!   container status once the text holds an anchor (`State`, `Last State`, `Exit Code`,
+//!   `Restart Count`);
+//! - a line (or a short paragraph wrapped by a mail client) that only an event-scoped rule
+//!   recognises is a kubelet message: an event;
+//! - everything else is log text, scanned by the pattern set with its line numbers intact.
+//!
+//! What carries no pod name belongs to the anonymous pod (name `""`), which the store joins to
+//! the one pod in trouble or keeps as an unidentified incident.
+
+mod rows;
+mod status;
+#[cfg(test)]
+mod tests;
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::artifact::{Artifact, ContainerRecord, PodEvent, PodRecord};
+use super::text::{age_and_count, is_events_header, is_pods_header, Columns};
+use crate::incident::{ContainerState, ContainerStatus, Location};
+use crate::patterns::PatternSet;
+use rows::{
+    event_row, lone_messages, loose_event, pod_row, table_pod_row, DESCRIBE_ROW, OLD_DESCRIBE_ROW,
+};
+pub(crate) use status::json_status_line;
+use status::{has_status_anchor, key_line, key_of, StatusBuilder};
+
+/// What a paste yields: artifacts, and the text left for the log scanner (consumed lines are
+/// blanked so line numbers stay those of the file).
+pub(crate) struct Paste {
+    pub artifacts: Vec<Artifact>,
+    pub log_text: String,
+    /// Whether any log text is left.
+    pub has_log: bool,
+    /// The log's owner, from a `kubectl logs` prompt or a describe `Name:`.
+    pub owner: Owner,
+}
+
+/// The pod (and container) a paste names.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Owner {
+    pub namespace: Option<String>,
+    pub pod: Option<String>,
+    pub container: Option<String>,
+    pub previous: bool,
+}
+
+/// kubectl's answer to `logs` for a container that never started:
+/// `container "api" in pod "api-7d9f" is waiting to start: trying and failing to pull image`.
+static WAITING_TO_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"container \\?"([a-z0-9][-a-z0-9]*)\\?" in pod \\?"([a-z0-9][-a-z0-9.]*)\\?" is waiting to start: (.+?)\s*$"#)
+        .expect("valid regex")
+});
+
+/// The waiting reason behind kubectl's "is waiting to start: …" phrase.
+fn waiting_reason(phrase: &str) -> Option<&str> {
+    if phrase.contains("pull image") || phrase.contains("image can't be pulled") {
+        return Some("ImagePullBackOff");
+    }
+    let word = phrase.trim_end_matches('.');
+    (word.bytes().all(|b| b.is_ascii_alphanumeric()) && word.as_bytes()[0].is_ascii_uppercase())
+        .then_some(word)
+}
+
+/// A shell prompt running a command (`$ kubectl …`, `user@host:~# k logs …`, `❯ oc get pods`).
+static PROMPT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:\S*[$#❯>%]\s*)?(kubectl|k|oc|microk8s kubectl|k3s kubectl)\s+(\S.*)$")
+        .expect("valid regex")
+});
+
+/// A DNS-1123 name, as pods and containers have.
+fn is_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && s.as_bytes()[0].is_ascii_alphanumeric()
+}
+
+/// `kubectl logs POD [-c C] [-n NS] [-p]` → the log's owner.
+fn prompt_owner(args: &str) -> Option<Owner> {
+    let toks: Vec<&str> = args.split_whitespace().collect();
+    let at = toks.iter().position(|t| *t == "logs")?;
+    let mut o = Owner::default();
+    let mut i = at + 1;
+    while i < toks.len() {
+        let t = toks[i];
+        let value = |i: usize| toks.get(i + 1).map(|s| s.to_string());
+        match t {
+            "-c" | "--container" => {
+                o.container = value(i);
+                i += 1;
+            }
+            "-n" | "--namespace" => {
+                o.namespace = value(i);
+                i += 1;
+            }
+            "-p" | "--previous" | "--previous=true" => o.previous = true,
+            "|" | ">" | "2>&1" => break,
+            _ => {
+                if let Some(v) = t.strip_prefix("--container=") {
+                    o.container = Some(v.to_string());
+                } else if let Some(v) = t.strip_prefix("--namespace=") {
+                    o.namespace = Some(v.to_string());
+                } else if !t.starts_with('-') && o.pod.is_none() {
+                    let name = t.strip_prefix("pod/").unwrap_or(t);
+                    if is_name(name) && !t.contains('/') || t.starts_with("pod/") {
+                        o.pod = Some(name.to_string());
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    o.pod.as_ref()?;
+    o.container = o.container.filter(|c| is_name(c));
+    o.namespace = o.namespace.filter(|n| is_name(n));
+    Some(o)
+}
+
+/// Read a paste. `set` tells kubelet messages from log lines.
+pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut consumed = vec![false; lines.len()];
+    let mut artifacts = Vec::new();
+    let mut events: Vec<PodEvent> = Vec::new();
+    let mut owner = Owner::default();
+    let anchored = has_status_anchor(text);
+    let mut status = StatusBuilder::new(file);
+    let mut event_cols: Option<Columns> = None;
+    let mut pod_cols: Option<Columns> = None;
+    let mut in_events_section = false;
+    for (i, &line) in lines.iter().enumerate() {
+        let n = i as u64 + 1;
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if let Some(c) = PROMPT.captures(line) {
+            if let Some(o) = prompt_owner(&c[2]) {
+                owner = o;
+            }
+            consumed[i] = true;
+            continue;
+        }
+        if let Some(pod) = json_status_line(t) {
+            let mut found = Vec::new();
+            super::objects::collect(&pod, file, &mut found);
+            for a in found {
+                // The object reader wants a name; the paste's status belongs to the anonymous
+                // pod, like every other status key of a paste.
+                if let Artifact::Pod(mut p) = a {
+                    p.name = String::new();
+                    for c in p.containers.iter_mut() {
+                        if let Some(st) = c.status.as_mut() {
+                            st.source = Location::new(file.to_string(), n);
+                        }
+                    }
+                    artifacts.push(Artifact::Pod(p));
+                }
+            }
+            consumed[i] = true;
+            continue;
+        }
+        if let Some(c) = WAITING_TO_START.captures(line) {
+            if let Some(reason) = waiting_reason(&c[3]) {
+                artifacts.push(Artifact::Pod(PodRecord {
+                    name: c[2].to_string(),
+                    containers: vec![ContainerRecord {
+                        name: c[1].to_string(),
+                        status: Some(ContainerStatus {
+                            state: Some(ContainerState::Waiting {
+                                reason: Some(reason.to_string()),
+                                message: None,
+                            }),
+                            last_terminated: None,
+                            restart_count: None,
+                            ready: Some(false),
+                            source: Location::new(file, n),
+                        }),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }));
+                consumed[i] = true;
+                continue;
+            }
+        }
+        if t == "Events:" || t == "Events:  <none>" {
+            in_events_section = true;
+            consumed[i] = true;
+            continue;
+        }
+        if is_events_header(line) {
+            event_cols = Some(Columns::parse(line));
+            pod_cols = None;
+            consumed[i] = true;
+            continue;
+        }
+        if (t.starts_with("Type") || t.starts_with("FirstSeen"))
+            && t.contains("Reason")
+            && t.contains("Message")
+        {
+            in_events_section = true;
+            consumed[i] = true;
+            continue;
+        }
+        if is_pods_header(line) {
+            pod_cols = Some(Columns::parse(line));
+            event_cols = None;
+            consumed[i] = true;
+            continue;
+        }
+        if t.bytes().all(|b| matches!(b, b'-' | b' ' | b'\t')) {
+            consumed[i] = true;
+            continue;
+        }
+        if anchored && status.continuation(line, n) {
+            consumed[i] = true;
+            continue;
+        }
+        if let Some(c) = DESCRIBE_ROW.captures(line) {
+            let (age, count) = age_and_count(&c[3]);
+            let mut e = loose_event(&c[5], Location::new(file, n));
+            e.record.kind = Some(c[1].to_string());
+            e.record.reason = c[2].to_string();
+            e.record.count = count;
+            e.record.age = Some(age);
+            events.push(e);
+            consumed[i] = true;
+            continue;
+        }
+        if let Some(c) = OLD_DESCRIBE_ROW.captures(line) {
+            let mut e = loose_event(&c[5], Location::new(file, n));
+            e.container = c
+                .get(2)
+                .and_then(|p| super::objects::container_from_field_path(p.as_str()));
+            e.record.kind = Some(c[3].to_string());
+            e.record.reason = c[4].to_string();
+            e.record.count = c[1].parse().unwrap_or(1);
+            events.push(e);
+            consumed[i] = true;
+            continue;
+        }
+        if let Some(row) = event_row(line, event_cols.as_ref(), file, n) {
+            // Rows about other objects (Deployments, ReplicaSets, Nodes) are read and dropped.
+            if let Some(e) = row {
+                artifacts.push(Artifact::Event(e));
+            }
+            consumed[i] = true;
+            continue;
+        }
+        if let Some(row) = pod_row(line, file, n).or_else(|| {
+            let c = pod_cols.as_ref()?;
+            table_pod_row(c, line, file, n)
+        }) {
+            artifacts.push(Artifact::Row(row));
+            consumed[i] = true;
+            continue;
+        }
+        if anchored {
+            if let Some((ind, k, v)) = key_line(line) {
+                if let Some(key) = key_of(k) {
+                    consumed[i] = status.key(ind, key, v, n);
+                    continue;
+                }
+                // `  app:` (describe) or `- name: app` (YAML) names the next container.
+                if v.is_empty() && ind > 0 && is_name(k) {
+                    status.pending_name = Some(k.to_string());
+                    consumed[i] = true;
+                    continue;
+                }
+                if k == "name" && is_name(v) {
+                    status.pending_name = Some(v.to_string());
+                    consumed[i] = true;
+                    continue;
+                }
+            }
+        }
+        if in_events_section && line.starts_with(' ') && events.last().is_some() {
+            // Without the columns, a deeper line after an event row continues its message.
+            if let Some(e) = events.last_mut() {
+                if e.record.source.line + 1 == n && !line.trim_start().starts_with(['{', '[']) {
+                    e.record.message.push(' ');
+                    e.record.message.push_str(t);
+                    consumed[i] = true;
+                    continue;
+                }
+            }
+        }
+    }
+    // Lone kubelet messages, one line or a paragraph wrapped by a mail client.
+    let mut joined_logs = Vec::new();
+    lone_messages(
+        set,
+        &lines,
+        &mut consumed,
+        file,
+        &mut events,
+        &mut joined_logs,
+    );
+    if status.seen && (!status.pod.containers.is_empty() || status.pod.reason.is_some()) {
+        if status.pod.name.is_empty() {
+            if let Some(p) = &owner.pod {
+                status.pod.name = p.clone();
+                status.pod.namespace = status.pod.namespace.or(owner.namespace.clone());
+            }
+        }
+        for c in &mut status.pod.containers {
+            if c.name.is_empty() {
+                if let Some(name) = &owner.container {
+                    c.name = name.clone();
+                }
+            }
+        }
+        for mut e in events.drain(..) {
+            e.pod = status.pod.name.clone();
+            e.namespace = status.pod.namespace.clone();
+            artifacts.push(Artifact::Event(e));
+        }
+        artifacts.push(Artifact::Pod(status.pod));
+    } else {
+        for mut e in events.drain(..) {
+            if let Some(p) = &owner.pod {
+                e.pod = p.clone();
+                e.namespace = owner.namespace.clone();
+            }
+            artifacts.push(Artifact::Event(e));
+        }
+    }
+    let mut log_text = String::with_capacity(text.len());
+    let mut has_log = false;
+    for (i, line) in lines.iter().enumerate() {
+        if let Some((_, text)) = joined_logs.iter().find(|(at, _)| *at == i) {
+            log_text.push_str(text);
+            has_log = true;
+        } else if !consumed[i] {
+            log_text.push_str(line);
+            has_log |= !line.trim().is_empty();
+        }
+        log_text.push('\n');
+    }
+    Paste {
+        artifacts,
+        log_text,
+        has_log,
+        owner,
+    }
+}
