@@ -291,3 +291,21 @@ fn container_status_as_one_line_of_json() {
     )]);
     assert!(r.diagnoses.is_empty(), "{:#?}", r.diagnoses);
 }
+
+/// Copied from a web page's source, a paste keeps HTML escapes (`&quot;`): it is read as the
+/// terminal showed it.
+#[test]
+fn html_escaped_paste_is_read_as_text() {
+    let d = top(&[(
+        "issue.txt",
+        "  Warning  Failed  12s (x4 over 50s)  kubelet  Error: secret &quot;orders-db&quot; not found\n",
+    )]);
+    assert_cause(
+        &d,
+        "missing_secret_or_configmap",
+        "secret \"orders-db\" not found",
+    );
+    // A log that only mentions an ampersand is not touched.
+    let r = analyze(&[("app.log", "INFO saved R&amp;D report\n")]);
+    assert!(r.diagnoses.is_empty(), "{:#?}", r.diagnoses);
+}

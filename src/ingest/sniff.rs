@@ -184,7 +184,8 @@ pub(super) fn read_document<'r>(
 
 /// A paste: status fragments, event rows and log lines in one text (see `fragments`).
 fn read_paste(set: &PatternSet, display: &str, name: &str, text: &str, out: &mut Vec<Artifact>) {
-    let p = fragments::paste(set, text, display);
+    let text = unescape_html(text);
+    let p = fragments::paste(set, &text, display);
     out.extend(p.artifacts);
     if !p.has_log {
         return;
@@ -326,6 +327,45 @@ fn yaml(text: &str, file: &str, out: &mut Vec<Artifact>, errs: &mut Vec<InputErr
 
 pub(super) fn first_line_of(s: &str) -> &str {
     s.lines().next().unwrap_or(s)
+}
+
+/// A paste copied out of a web page's source (an issue tracker, a chat export) keeps HTML's
+/// escapes: `secret &quot;db&quot; not found`. Read as the terminal showed it. Only the
+/// entities such pages use are decoded, and only when the text holds a quote or angle-bracket
+/// escape, so a log that merely mentions `&amp;` is left as it is. Lines keep their numbers.
+fn unescape_html(text: &str) -> std::borrow::Cow<'_, str> {
+    const MARKERS: [&str; 5] = ["&quot;", "&#39;", "&#x27;", "&lt;", "&gt;"];
+    if !MARKERS.iter().any(|m| text.contains(m)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let hit = [
+            ("&quot;", '"'),
+            ("&#39;", '\''),
+            ("&#x27;", '\''),
+            ("&lt;", '<'),
+            ("&gt;", '>'),
+            ("&amp;", '&'),
+        ]
+        .into_iter()
+        .find(|(e, _)| tail.starts_with(e));
+        match hit {
+            Some((e, c)) => {
+                out.push(c);
+                rest = &tail[e.len()..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]
