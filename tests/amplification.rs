@@ -4,9 +4,7 @@
 //! one at a time); the RSS figures of the same inputs through the binary are in BENCHMARKS.md
 //! (`benches/amplification.sh`).
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use podmortem::{Engine, Input, Limits, Report};
@@ -14,29 +12,12 @@ use podmortem::{Engine, Input, Limits, Report};
 #[path = "support/cli.rs"]
 mod cli;
 
-struct Counting;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::peak_during;
 
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+/// Tests of this binary measure one at a time: the allocator counts every thread.
 static SERIAL: Mutex<()> = Mutex::new(());
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
 
 const MIB: usize = 1 << 20;
 const OOM_LOG: &str = "loading catalogue\njava.lang.OutOfMemoryError: Java heap space\n";
@@ -77,10 +58,7 @@ fn analyze(engine: &Engine, inputs: Vec<(&str, Vec<u8>)>) -> (Report, usize) {
         name: "good.previous.log".into(),
         data: OOM_LOG.as_bytes().to_vec(),
     });
-    let base = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
-    let report = engine.analyze(&all);
-    let peak = PEAK.load(Ordering::Relaxed) - base;
+    let (report, peak) = peak_during(|| engine.analyze(&all));
     assert!(
         report.diagnoses.iter().any(|d| d.pod == "good"),
         "the other input is still analysed: {report:#?}"

@@ -2,32 +2,11 @@
 //! podmortem allocate that much: member names are capped. Measured in-process with a counting
 //! allocator, so this file holds only this one test (tests in one binary share the allocator).
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::peak_during;
 
 const OOM_LOG: &[u8] = b"loading catalogue\njava.lang.OutOfMemoryError: Java heap space\n";
 
@@ -79,10 +58,8 @@ fn peak_while(engine: &podmortem::Engine, name: &str, data: Vec<u8>) -> (usize, 
         name: name.into(),
         data,
     }];
-    let base = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
-    let report = engine.analyze(&input);
-    (PEAK.load(Ordering::Relaxed) - base, report)
+    let (report, peak) = peak_during(|| engine.analyze(&input));
+    (peak, report)
 }
 
 #[test]

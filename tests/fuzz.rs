@@ -14,24 +14,13 @@ use std::collections::BTreeSet;
 use std::io::Write;
 
 use proptest::prelude::*;
-use proptest::test_runner::Config;
 
 use podmortem::render::{to_json, to_markdown, to_text, TextOptions};
 use podmortem::{Engine, Input, PatternPack, PatternSet, Report};
 
-/// Cases per target: 48 by default (seconds in a debug build), `PODMORTEM_FUZZ_CASES` for
-/// longer runs.
-fn config() -> Config {
-    let cases = std::env::var("PODMORTEM_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(48);
-    Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
+#[path = "support/fuzz_config.rs"]
+mod fuzz_config;
+use fuzz_config::config;
 
 fn engine() -> &'static Engine {
     static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();

@@ -6,22 +6,13 @@
 //! `PODMORTEM_FUZZ_CASES=N` runs more cases (see docs/fuzzing.md).
 
 use proptest::prelude::*;
-use proptest::test_runner::Config;
 
 use podmortem::render::{to_json, to_markdown, to_text, TextOptions};
 use podmortem::{Engine, Input};
 
-fn config() -> Config {
-    let cases = std::env::var("PODMORTEM_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(48);
-    Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
+#[path = "support/fuzz_config.rs"]
+mod fuzz_config;
+use fuzz_config::config;
 
 fn engine() -> &'static Engine {
     static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();

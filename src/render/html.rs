@@ -285,18 +285,8 @@ fn diagnosis(s: &mut String, n: usize, d: &Diagnosis) {
             esc(&super::text::redaction_note(d.redacted))
         );
     }
-    if !d.alternatives.is_empty() {
-        let alts: Vec<String> = d
-            .alternatives
-            .iter()
-            .take(3)
-            .map(|a| format!("{} {:.2}", a.cause, a.confidence))
-            .collect();
-        let _ = writeln!(
-            s,
-            "<p class=\"muted\">alternatives: {}</p>",
-            alts.join(", ")
-        );
+    if let Some(alts) = super::text::alternatives_line(d) {
+        let _ = writeln!(s, "<p class=\"muted\">{}</p>", esc(&alts));
     }
     s.push_str("</section>\n");
 }

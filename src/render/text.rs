@@ -101,23 +101,27 @@ pub fn diagnosis_text(d: &Diagnosis, opts: TextOptions) -> String {
     if d.redacted > 0 {
         let _ = writeln!(s, "  {}", p.dim(&redaction_note(d.redacted)));
     }
-    if !d.alternatives.is_empty() {
-        let alts: Vec<String> = d
-            .alternatives
-            .iter()
-            .take(3)
-            .map(|a| format!("{} {:.2}", a.cause, a.confidence))
-            .collect();
-        let _ = writeln!(
-            s,
-            "  {}",
-            p.dim(&format!("alternatives: {}", alts.join(", ")))
-        );
+    if let Some(alts) = alternatives_line(d) {
+        let _ = writeln!(s, "  {}", p.dim(&alts));
     }
     s
 }
 
 /// Says that secrets were hidden and how to see them.
+/// `alternatives: app_crash 0.12, …` (the three likeliest), or `None` when there are none.
+pub(crate) fn alternatives_line(d: &Diagnosis) -> Option<String> {
+    if d.alternatives.is_empty() {
+        return None;
+    }
+    let alts: Vec<String> = d
+        .alternatives
+        .iter()
+        .take(3)
+        .map(|a| format!("{} {:.2}", a.cause, a.confidence))
+        .collect();
+    Some(format!("alternatives: {}", alts.join(", ")))
+}
+
 pub(crate) fn redaction_note(n: usize) -> String {
     format!(
         "note: secrets redacted ({n} value{}); --no-redact shows them",
