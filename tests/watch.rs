@@ -1209,7 +1209,8 @@ async fn a_log_that_never_answers_delays_only_its_own_pod() {
     seed_with_a_hung_log(&f.srv);
     f.srv.set_pod(healthy_pod("default", "later"));
     let mut o = opts("default");
-    o.request_timeout = Duration::from_millis(1500);
+    // Long enough that a loaded machine still diagnoses `later` before `stuck` gives up.
+    o.request_timeout = Duration::from_secs(3);
     let t0 = Instant::now();
     let run = Running::start(&f.conn, o).await;
     // The three others, within 2 s of the start, while `stuck`'s request hangs.
@@ -1241,7 +1242,7 @@ async fn a_log_that_never_answers_delays_only_its_own_pod() {
         run.sink
             .notices()
             .iter()
-            .any(|n| n.contains("default/stuck/app did not arrive within 1.5s")),
+            .any(|n| n.contains("default/stuck/app did not arrive within 3s")),
         "{:?}",
         run.sink.notices()
     );
@@ -1280,10 +1281,18 @@ async fn binary_exits_within_1s_of_sigterm_while_a_log_request_hangs() {
     .expect("the other pods are diagnosed");
     pods.sort();
     assert_eq!(pods, ["a", "b", "c"]);
-    // `stuck`'s log request is pending on the server.
-    assert!(log_requests(&f.srv)
-        .iter()
-        .any(|u| u.contains("/pods/stuck/log")));
+    // `stuck`'s log request reaches the server and stays pending there. It may still be in
+    // flight when the other three are printed, so wait for it rather than race it.
+    tokio::time::timeout(WAIT, async {
+        while !log_requests(&f.srv)
+            .iter()
+            .any(|u| u.contains("/pods/stuck/log"))
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the log request of `stuck` reaches the server");
     let pid = child.id().unwrap().to_string();
     let t0 = Instant::now();
     let sent = std::process::Command::new("kill")
