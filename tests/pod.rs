@@ -827,6 +827,40 @@ async fn an_unknown_context_is_named_and_exits_2() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_exec_plugin_shows_its_program_and_status_only() {
+    let c = cluster().await;
+    let kubeconfig = c.dir.path().join("exec-kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\n\
+             clusters: [{{name: fake, cluster: {{server: \"{}\"}}}}]\n\
+             users: [{{name: fake, user: {{exec: {{apiVersion: client.authentication.k8s.io/v1beta1, \
+             command: sh, args: [\"-c\", \"echo stdout-TOKEN-1234; echo stderr-TOKEN-5678 >&2; exit 7\", \"arg-TOKEN-90\"], \
+             env: [{{name: PLUGIN_SECRET, value: env-TOKEN-4242}}], interactiveMode: Never}}}}}}]\n\
+             contexts: [{{name: fake, context: {{cluster: fake, user: fake, namespace: {NS}}}}}]\n\
+             current-context: fake\n",
+            c.srv.url()
+        ),
+    )
+    .unwrap();
+    let out = run_program(
+        Path::new(env!("CARGO_BIN_EXE_podmortem")),
+        c.dir.path(),
+        &kubeconfig,
+        &["pod", "api-7d9f8-x2k"],
+    )
+    .await;
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("exec credential plugin `sh` failed (exit status 7"),
+        "{err}"
+    );
+    assert!(!err.contains("TOKEN"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn terminal_escapes_from_the_cluster_are_shown_escaped() {
     let c = cluster().await;
     let pod = pod_json(NS, "evil-0", [Ctr::new("app").crash_loop("10s")]);

@@ -437,6 +437,22 @@ pub fn main() -> i32 {
 }
 
 /// Build the engine from the built-in packs plus `--patterns` directories.
+/// Runs a live command (`watch`, `pod`) on a small runtime: two workers are plenty for API calls,
+/// and the engine compiles on a blocking thread meanwhile.
+#[cfg(feature = "live")]
+fn block_on_live(
+    fut: impl std::future::Future<Output = anyhow::Result<i32>>,
+) -> anyhow::Result<i32> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let code = rt.block_on(fut);
+    // Do not wait for an engine still compiling after a fatal start-up error.
+    rt.shutdown_background();
+    code
+}
+
 pub fn engine(packs: &PackArgs) -> anyhow::Result<podmortem::Engine> {
     let engine = patterns_engine(packs)?;
     if packs.rules_only {

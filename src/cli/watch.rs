@@ -125,14 +125,7 @@ async fn shutdown_signal() {
 }
 
 pub fn run(args: WatchArgs) -> anyhow::Result<i32> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let code = rt.block_on(run_async(args));
-    // Do not wait for an engine still compiling after a fatal start-up error.
-    rt.shutdown_background();
-    code
+    super::block_on_live(run_async(args))
 }
 
 async fn run_async(args: WatchArgs) -> anyhow::Result<i32> {

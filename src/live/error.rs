@@ -118,7 +118,10 @@ pub(crate) fn forbidden_message(server_message: &str, access: Access<'_>) -> Str
 /// A failing kubeconfig exec plugin is named by its program and exit status only: kube's own
 /// message carries the whole command line with its environment (`KUBERNETES_EXEC_INFO`, the
 /// `env:` of the kubeconfig) and the plugin's stdout and stderr, where tokens live.
-pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+///
+/// Every message about a failed Kubernetes request goes through this function (the CLI's `pod`
+/// command too, as `live::error_chain`), so no caller prints a token by formatting the error.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     // The outer errors repeat the inner ones' messages: an exec failure anywhere in the chain
     // replaces the whole of it.
     let mut cur = Some(e);

@@ -69,7 +69,7 @@ use std::time::Duration;
 use kube::Client;
 
 pub use client::{connect, ClientOptions, Connection};
-pub use error::WatchError;
+pub use error::{chain as error_chain, WatchError};
 pub use logfiles::{FileError, LogRoot};
 pub use metrics::{serve_metrics, serve_metrics_with, LogSource, Metrics, ServeLimits, RECOVERY};
 pub use run::run_watch;

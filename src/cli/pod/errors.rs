@@ -78,16 +78,6 @@ pub(super) fn classify(
     }
 }
 
-/// An error and its causes, innermost last, without repeating a message its wrapper quotes.
-pub(super) fn chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let t = s.to_string();
-        if !parts.last().is_some_and(|p| p.contains(&t)) {
-            parts.push(t);
-        }
-        cur = s.source();
-    }
-    parts.join(": ")
-}
+/// One way to phrase a failed request's causes, shared with `watch`: it reduces a failing exec
+/// plugin to its program and status, so no token reaches the terminal.
+pub(super) use podmortem::live::error_chain as chain;

@@ -112,14 +112,7 @@ pub fn run(args: PodArgs) -> anyhow::Result<i32> {
             anyhow::bail!("-c: {:?} is not a container name", escape_control(c));
         }
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let code = rt.block_on(run_async(args));
-    // Do not wait for an engine still compiling after a fatal error.
-    rt.shutdown_background();
-    code
+    crate::cli::block_on_live(run_async(args))
 }
 
 async fn run_async(args: PodArgs) -> anyhow::Result<i32> {
