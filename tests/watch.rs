@@ -660,19 +660,7 @@ async fn metrics_endpoint_and_emitted_events() {
     let run = Running::start_with(Watcher::new(&f.conn, o).with_metrics(metrics.clone())).await;
     assert!(run.sink.wait_for(1, WAIT).await);
     // The Warning event lands on the pod…
-    let deadline = Instant::now() + WAIT;
-    let ours = loop {
-        let ours: Vec<Value> = f
-            .srv
-            .events()
-            .into_iter()
-            .filter(|e| e["reason"] == "PodmortemDiagnosis")
-            .collect();
-        if !ours.is_empty() || Instant::now() > deadline {
-            break ours;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let ours = own_events_soon(&f.srv).await;
     assert_eq!(ours.len(), 1);
     let ev = &ours[0];
     assert_eq!(ev["type"], "Warning");
@@ -890,19 +878,7 @@ async fn emitted_events_and_printed_diagnoses_carry_no_secrets() {
     o.emit_events = true;
     let run = Running::start(&f.conn, o).await;
     assert!(run.sink.wait_for(1, WAIT).await);
-    let deadline = Instant::now() + WAIT;
-    let ours = loop {
-        let ours: Vec<Value> = f
-            .srv
-            .events()
-            .into_iter()
-            .filter(|e| e["reason"] == "PodmortemDiagnosis")
-            .collect();
-        if !ours.is_empty() || Instant::now() > deadline {
-            break ours;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let ours = own_events_soon(&f.srv).await;
     let sink = run.stop().await;
     let d = &sink.diagnoses()[0];
     assert_eq!(d.cause, Cause::DependencyUnavailable);
@@ -1295,6 +1271,19 @@ async fn binary_exits_on_sigterm_while_a_log_request_hangs() {
         .expect("exits within 5 s of SIGTERM, not after the 10 s request deadline")
         .unwrap();
     assert_eq!(status.code(), Some(0), "after {:?}", t0.elapsed());
+}
+
+/// Our Events in the fake server, once there is one (or WAIT has passed): they are written
+/// after the diagnosis is printed.
+async fn own_events_soon(srv: &FakeApiServer) -> Vec<Value> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let ours = own_events(srv);
+        if !ours.is_empty() || Instant::now() > deadline {
+            return ours;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// Our Events in the fake server.
