@@ -387,20 +387,9 @@ async fn forbidden_names_the_verb_and_the_resource() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_api_names_the_server_and_a_hint() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let (server, port) = unreachable_server();
     let dir = TempDir::new().unwrap();
-    let kc = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kc,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters: [{{name: x, cluster: {{server: \"http://127.0.0.1:{port}\"}}}}]\n\
-             users: [{{name: x, user: {{}}}}]\ncontexts: [{{name: x, context: {{cluster: x, user: x}}}}]\ncurrent-context: x\n"
-        ),
-    )
-    .unwrap();
+    let kc = write_kubeconfig_for(&dir.path().join("kubeconfig"), &server, "{}", None);
     let out = run_program(
         Path::new(env!("CARGO_BIN_EXE_podmortem")),
         dir.path(),
@@ -829,21 +818,12 @@ async fn an_unknown_context_is_named_and_exits_2() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_exec_plugin_shows_its_program_and_status_only() {
     let c = cluster().await;
-    let kubeconfig = c.dir.path().join("exec-kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\n\
-             clusters: [{{name: fake, cluster: {{server: \"{}\"}}}}]\n\
-             users: [{{name: fake, user: {{exec: {{apiVersion: client.authentication.k8s.io/v1beta1, \
-             command: sh, args: [\"-c\", \"echo stdout-TOKEN-1234; echo stderr-TOKEN-5678 >&2; exit 7\", \"arg-TOKEN-90\"], \
-             env: [{{name: PLUGIN_SECRET, value: env-TOKEN-4242}}], interactiveMode: Never}}}}}}]\n\
-             contexts: [{{name: fake, context: {{cluster: fake, user: fake, namespace: {NS}}}}}]\n\
-             current-context: fake\n",
-            c.srv.url()
-        ),
-    )
-    .unwrap();
+    let kubeconfig = write_kubeconfig_for(
+        &c.dir.path().join("exec-kubeconfig"),
+        &c.srv.url(),
+        FAILING_EXEC_PLUGIN_USER,
+        Some(NS),
+    );
     let out = run_program(
         Path::new(env!("CARGO_BIN_EXE_podmortem")),
         c.dir.path(),

@@ -576,21 +576,9 @@ async fn namespace_not_found_is_a_clear_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_api_and_missing_kubeconfig() {
-    // A port nothing listens on.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let (server, port) = unreachable_server();
     let dir = TempDir::new().unwrap();
-    let kc = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kc,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters: [{{name: x, cluster: {{server: \"http://127.0.0.1:{port}\"}}}}]\n\
-             users: [{{name: x, user: {{}}}}]\ncontexts: [{{name: x, context: {{cluster: x, user: x}}}}]\ncurrent-context: x\n"
-        ),
-    )
-    .unwrap();
+    let kc = write_kubeconfig_for(&dir.path().join("kubeconfig"), &server, "{}", None);
     let conn = connect(&ClientOptions {
         kubeconfig: Some(kc.clone()),
         context: None,
@@ -1397,21 +1385,12 @@ async fn log_requests_are_bounded_in_lines_and_bytes() {
 async fn a_failing_exec_plugin_shows_its_program_and_status_only() {
     let f = fixture().await;
     let dir = TempDir::new().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\n\
-             clusters: [{{name: fake, cluster: {{server: \"{}\"}}}}]\n\
-             users: [{{name: fake, user: {{exec: {{apiVersion: client.authentication.k8s.io/v1beta1, \
-             command: sh, args: [\"-c\", \"echo stdout-TOKEN-1234; echo stderr-TOKEN-5678 >&2; exit 7\", \"arg-TOKEN-90\"], \
-             env: [{{name: PLUGIN_SECRET, value: env-TOKEN-4242}}], interactiveMode: Never}}}}}}]\n\
-             contexts: [{{name: fake, context: {{cluster: fake, user: fake, namespace: default}}}}]\n\
-             current-context: fake\n",
-            f.srv.url()
-        ),
-    )
-    .unwrap();
+    let kubeconfig = write_kubeconfig_for(
+        &dir.path().join("kubeconfig"),
+        &f.srv.url(),
+        FAILING_EXEC_PLUGIN_USER,
+        Some("default"),
+    );
     for extra in [&["--once"][..], &[][..]] {
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_podmortem"))
             .arg("watch")

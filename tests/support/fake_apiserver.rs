@@ -191,17 +191,7 @@ impl FakeApiServer {
 
     /// Writes `dir/kubeconfig` (context `fake`, namespace `default`, no auth) and returns its path.
     pub fn write_kubeconfig(&self, dir: &Path) -> PathBuf {
-        let path = dir.join("kubeconfig");
-        let yaml = format!(
-            "apiVersion: v1\nkind: Config\n\
-             clusters: [{{name: fake, cluster: {{server: \"{}\"}}}}]\n\
-             users: [{{name: fake, user: {{}}}}]\n\
-             contexts: [{{name: fake, context: {{cluster: fake, user: fake, namespace: default}}}}]\n\
-             current-context: fake\n",
-            self.url()
-        );
-        std::fs::write(&path, yaml).expect("write kubeconfig");
-        path
+        write_kubeconfig_for(&dir.join("kubeconfig"), &self.url(), "{}", Some("default"))
     }
 
     fn st(&self) -> std::sync::MutexGuard<'_, State> {
@@ -1138,4 +1128,41 @@ fn selects(obj: &Value, labels: &[Sel], fields: &[Sel]) -> bool {
         && fields
             .iter()
             .all(|s| check(s, text(s.0.split('.').fold(obj, |v, k| &v[k]))))
+}
+
+/// Writes a kubeconfig at `path` with one context `fake` for `server`, the user `user` (YAML
+/// flow mapping) and the context's namespace, if any, and returns the path.
+pub fn write_kubeconfig_for(
+    path: &Path,
+    server: &str,
+    user: &str,
+    namespace: Option<&str>,
+) -> PathBuf {
+    let namespace = namespace
+        .map(|n| format!(", namespace: {n}"))
+        .unwrap_or_default();
+    let yaml = format!(
+        "apiVersion: v1\nkind: Config\n\
+         clusters: [{{name: fake, cluster: {{server: \"{server}\"}}}}]\n\
+         users: [{{name: fake, user: {user}}}]\n\
+         contexts: [{{name: fake, context: {{cluster: fake, user: fake{namespace}}}}}]\n\
+         current-context: fake\n"
+    );
+    std::fs::write(path, yaml).expect("write kubeconfig");
+    path.to_path_buf()
+}
+
+/// A kubeconfig user whose exec credential plugin fails, with `TOKEN` in its arguments, its
+/// environment, its stdout and its stderr: none of them may reach a message.
+pub const FAILING_EXEC_PLUGIN_USER: &str = "{exec: {apiVersion: client.authentication.k8s.io/v1beta1, \
+    command: sh, args: [\"-c\", \"echo stdout-TOKEN-1234; echo stderr-TOKEN-5678 >&2; exit 7\", \"arg-TOKEN-90\"], \
+    env: [{name: PLUGIN_SECRET, value: env-TOKEN-4242}], interactiveMode: Never}}";
+
+/// The URL of a port on 127.0.0.1 that nothing listens on (it was free a moment ago).
+pub fn unreachable_server() -> (String, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    (format!("http://127.0.0.1:{port}"), port)
 }
