@@ -23,41 +23,14 @@ use serde_json::Value;
 
 #[path = "support/cli.rs"]
 mod cli;
-use cli::Run;
+use cli::{analyze_fixtures as analyze, fixtures, in_fixtures as podmortem, Run};
 
 const STATUS_BAND: f64 = 0.8;
 const EVENT_BAND: f64 = 0.7;
 const LOG_BAND: f64 = 0.5;
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-/// `podmortem ARGS…` run in `tests/fixtures/` (so file names in messages are short), with
-/// `NO_COLOR` unset unless the caller sets it.
-fn podmortem(args: &[&str]) -> cli::Cli {
-    cli::podmortem(args)
-        .current_dir(fixtures())
-        .env_remove("NO_COLOR")
-}
-
 fn run(args: &[&str]) -> Run {
     podmortem(args).run()
-}
-
-/// `podmortem analyze --format json PATHS…`: the parsed document and the run.
-fn analyze(paths: &[&str]) -> (Value, Run) {
-    let mut args = vec!["analyze", "--format", "json"];
-    args.extend_from_slice(paths);
-    let r = run(&args);
-    let v: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout of {args:?} is not JSON ({e}):\n{}\nstderr:\n{}",
-            r.stdout, r.stderr
-        )
-    });
-    assert_eq!(v["schema"], "podmortem/v1");
-    (v, r)
 }
 
 fn diagnoses(v: &Value) -> &Vec<Value> {

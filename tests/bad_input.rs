@@ -17,32 +17,10 @@ use serde_json::Value;
 
 #[path = "support/cli.rs"]
 mod cli;
-use cli::Run;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-/// `podmortem ARGS…` run in `tests/fixtures/` (so file names in messages are short), with
-/// `NO_COLOR` unset.
-fn podmortem(args: &[&str]) -> cli::Cli {
-    cli::podmortem(args)
-        .current_dir(fixtures())
-        .env_remove("NO_COLOR")
-}
+use cli::{analyze_fixtures as analyze, fixtures, in_fixtures as podmortem, Run};
 
 fn run(args: &[&str]) -> Run {
     podmortem(args).run()
-}
-
-fn analyze(paths: &[&str]) -> (Value, Run) {
-    let mut args = vec!["analyze", "--format", "json"];
-    args.extend_from_slice(paths);
-    let r = run(&args);
-    let v: Value = serde_json::from_str(&r.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", r.stdout, r.stderr));
-    assert_eq!(v["schema"], "podmortem/v1");
-    (v, r)
 }
 
 fn errors(v: &Value) -> Vec<(String, String)> {

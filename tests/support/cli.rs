@@ -181,3 +181,27 @@ impl Cli {
         r
     }
 }
+
+/// `tests/fixtures/`, where the fixture artifacts live.
+pub fn fixtures() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// `podmortem ARGS…` run in `tests/fixtures/` (so file names in messages are short), with
+/// `NO_COLOR` unset unless the caller sets it.
+pub fn in_fixtures(args: &[&str]) -> Cli {
+    podmortem(args)
+        .current_dir(fixtures())
+        .env_remove("NO_COLOR")
+}
+
+/// `podmortem analyze --format json PATHS…` in `tests/fixtures/`: the `podmortem/v1` document
+/// and the run.
+pub fn analyze_fixtures(paths: &[&str]) -> (Value, Run) {
+    let mut args = vec!["analyze", "--format", "json"];
+    args.extend_from_slice(paths);
+    let r = in_fixtures(&args).run();
+    let v = r.json();
+    assert_eq!(v["schema"], "podmortem/v1", "{args:?}");
+    (v, r)
+}
