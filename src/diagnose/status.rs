@@ -257,7 +257,9 @@ pub(crate) fn status_signals(set: &PatternSet, incident: &Incident, sig: &mut Ve
         // A last state exists only after a restart: an excerpt without the current state is a
         // loop.
         looping: waiting_reason == Some("CrashLoopBackOff")
-            || (st.state.is_none() && st.last_terminated.is_some())
+            // … unless it says no restart: a `get pods` row `Completed 0` is the current state
+            // of a finished Job pod, not a loop.
+            || (st.state.is_none() && st.last_terminated.is_some() && st.restart_count != Some(0))
             || st.restart_count.unwrap_or(0) > 0,
     };
     let current = match &st.state {

@@ -48,8 +48,15 @@ pub fn status_in_trouble(st: &ContainerStatus, last_restart_secs: Option<u64>) -
                         None => st.last_terminated.as_ref().is_some_and(abnormal),
                     })
         }
-        // An excerpt without the current state: a last state exists only after a restart.
-        None => st.last_terminated.is_some() || (restarts > 0 && st.ready != Some(true)),
+        // An excerpt without the current state: a last state exists only after a restart. A
+        // `get pods` row (`Completed`, `0` restarts) is the current termination: a clean one
+        // with no restart is a finished Job pod, not trouble.
+        None => {
+            st.last_terminated
+                .as_ref()
+                .is_some_and(|t| st.restart_count != Some(0) || abnormal(t))
+                || (restarts > 0 && st.ready != Some(true))
+        }
     }
 }
 
@@ -162,4 +169,32 @@ pub fn restart_age(incident: &Incident, now: i64) -> Option<u64> {
             .and_then(super::time::parse_time)
     })?;
     u64::try_from(now.checked_sub(at)?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::incident::Location;
+
+    /// A `get pods` row: its STATUS is read as a termination without a current state.
+    fn row(reason: &str, restarts: u32) -> ContainerStatus {
+        ContainerStatus {
+            state: None,
+            last_terminated: Some(Terminated {
+                reason: Some(reason.to_string()),
+                ..Default::default()
+            }),
+            restart_count: Some(restarts),
+            ready: Some(false),
+            source: Location::new("pods.txt", 2),
+        }
+    }
+
+    #[test]
+    fn a_finished_job_row_is_not_trouble_but_a_restarted_or_failed_one_is() {
+        assert!(!status_in_trouble(&row("Completed", 0), None));
+        assert!(status_in_trouble(&row("Completed", 3), None));
+        assert!(status_in_trouble(&row("Error", 0), None));
+        assert!(status_in_trouble(&row("OOMKilled", 0), None));
+    }
 }
