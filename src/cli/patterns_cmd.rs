@@ -274,7 +274,7 @@ pub fn export(dialect: Dialect, packs: &PackArgs) -> anyhow::Result<i32> {
     let set = engine.patterns();
     let mut s = String::new();
     for r in (0..set.len()).filter_map(|i| set.rule(i)) {
-        let re = &r.regex;
+        let re = &r.engine_regex();
         match dialect {
             Dialect::Rust => s.push_str(&unnamed(re)),
             Dialect::Ere => s.push_str(&to_ere(re)),
@@ -298,7 +298,7 @@ mod tests {
         let set = podmortem::PatternSet::embedded();
         let joined: Vec<String> = (0..set.len())
             .filter_map(|i| set.rule(i))
-            .map(|r| unnamed(&r.regex))
+            .map(|r| unnamed(&r.engine_regex()))
             .collect();
         regex::Regex::new(&joined.join("|"))
             .expect("every rule in one alternation, as rg -f builds it");

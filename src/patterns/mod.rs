@@ -5,6 +5,7 @@
 //! case-insensitive multi-literal filter that finds candidate lines, and only the candidate
 //! rules' regexes run on those lines. See `patterns/README.md` for the file format.
 
+mod classes;
 mod keywords;
 pub(crate) mod literals;
 mod pack;

@@ -28,7 +28,7 @@ struct Compiled {
 impl Compiled {
     fn regex(&self) -> Option<&Regex> {
         self.regex
-            .get_or_init(|| build_regex(&self.rule.regex).ok())
+            .get_or_init(|| build_regex(&self.rule.engine_regex()).ok())
             .as_ref()
     }
 }
@@ -267,7 +267,9 @@ impl PatternSet {
         let mut failures = Vec::new();
         for (i, c) in self.rules.iter().enumerate() {
             let Some(regex) = c.regex() else {
-                let e = build_regex(&c.rule.regex).err().map(|e| e.to_string());
+                let e = build_regex(&c.rule.engine_regex())
+                    .err()
+                    .map(|e| e.to_string());
                 failures.push(format!(
                     "{}: rule {}: regex cannot be compiled: {}",
                     c.file,
