@@ -5,6 +5,59 @@
 use super::artifact::PodEvent;
 use crate::incident::{EventRecord, Location};
 
+/// Undo what carrying a paste through a ticket, a chat or a mail did to it, line by line (line
+/// numbers are kept): a byte-order mark at the start, `> ` quote markers (a mail reply, a
+/// Markdown quote, nested ones too), and the pipes of a Markdown table (`| Warning | Failed | … |`
+/// becomes the kubectl row it was, cells three spaces apart; its `|---|---|` rule a line of
+/// dashes). Text without any of these is returned as it is.
+pub(crate) fn normalize_paste(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let touched = |l: &str| l.starts_with('>') || is_table_row(l);
+    if !text.lines().any(touched) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let line = unquote(line);
+        if is_table_row(line) {
+            let t = line.trim();
+            let cells: Vec<&str> = t[1..t.len() - 1].split('|').map(str::trim).collect();
+            if cells
+                .iter()
+                .all(|c| !c.is_empty() && c.bytes().all(|b| matches!(b, b'-' | b':' | b' ')))
+            {
+                out.push_str(&"-".repeat(3));
+            } else {
+                out.push_str(&cells.join("   "));
+            }
+        } else {
+            out.push_str(line);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A line without its quote markers: `> text`, `>> text`, `> > text`, a lone `>`.
+fn unquote(mut line: &str) -> &str {
+    while let Some(rest) = line.strip_prefix('>') {
+        if !(rest.is_empty() || rest.starts_with([' ', '>', '\t'])) {
+            break;
+        }
+        line = rest.strip_prefix(' ').unwrap_or(rest);
+    }
+    line
+}
+
+/// `| a | b |`: a row of a Markdown table (two cells at least).
+fn is_table_row(line: &str) -> bool {
+    let t = unquote(line).trim();
+    t.len() > 2 && t.starts_with('|') && t.ends_with('|') && t[1..t.len() - 1].contains('|')
+}
+
 /// Column layout of a kubectl table, read from its header line.
 pub(crate) struct Columns {
     cols: Vec<(String, usize)>,
@@ -183,6 +236,24 @@ pub(crate) fn age_and_count(s: &str) -> (String, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pastes_lose_bom_quotes_and_table_pipes() {
+        assert_eq!(normalize_paste("\u{feff}Name: a\n"), "Name: a\n");
+        assert_eq!(
+            normalize_paste("> Name: a\r\n>\n> > x\nplain\n"),
+            "Name: a\n\nx\nplain\n"
+        );
+        assert_eq!(
+            normalize_paste("| Type | Reason |\n|:---|---:|\n| Warning | Failed |\n"),
+            "Type   Reason\n---\nWarning   Failed\n"
+        );
+        // Nothing to undo: the same text, not a copy.
+        assert!(matches!(
+            normalize_paste("a > b | c\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn kubectl_ages() {
