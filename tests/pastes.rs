@@ -463,3 +463,19 @@ failed: HTTP probe failed with statuscode: 500
     assert_cause(&d, "liveness_probe_failed", "Liveness probe failed");
     assert_eq!(d.pod, "cart-7b9c6d5f4-m2n8v");
 }
+
+/// A copied terminal keeps its colour codes (`stern`, coloured loggers): they are not part of the
+/// message, and a rule anchored at the line's start still fires.
+#[test]
+fn terminal_colour_codes_are_not_part_of_the_message() {
+    let log = "\x1b[36mindexer-5c8d7f9b6-t4k7w\x1b[0m \x1b[33mindexer\x1b[0m exec /opt/indexer/bin/indexer: exec format error\n";
+    let d = top(&[("stern.txt", log)]);
+    assert_cause(&d, "exec_format_error", "exec /opt/indexer/bin/indexer");
+    assert!(d.confidence >= 0.8, "{}", d.confidence);
+    assert_eq!(d.pod, "indexer-5c8d7f9b6-t4k7w");
+    assert!(
+        d.evidence.iter().all(|e| !e.text.contains('\x1b')),
+        "{:#?}",
+        d.evidence
+    );
+}

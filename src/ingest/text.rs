@@ -6,13 +6,13 @@ use super::artifact::PodEvent;
 use crate::incident::{EventRecord, Location};
 
 /// Undo what carrying a paste through a ticket, a chat or a mail did to it, line by line (line
-/// numbers are kept): a byte-order mark at the start, `> ` quote markers (a mail reply, a
+/// numbers are kept): a byte-order mark at the start, a terminal's colour codes, `> ` quote markers (a mail reply, a
 /// Markdown quote, nested ones too), and the pipes of a Markdown table (`| Warning | Failed | … |`
 /// becomes the kubectl row it was, cells three spaces apart; its `|---|---|` rule a line of
 /// dashes). Text without any of these is returned as it is.
 pub(crate) fn normalize_paste(text: &str) -> std::borrow::Cow<'_, str> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let touched = |l: &str| l.starts_with('>') || is_table_row(l);
+    let touched = |l: &str| l.starts_with('>') || is_table_row(l) || l.contains('\x1b');
     if !text.lines().any(touched) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -22,7 +22,8 @@ pub(crate) fn normalize_paste(text: &str) -> std::borrow::Cow<'_, str> {
             out.push('\n');
         }
         let line = line.strip_suffix('\r').unwrap_or(line);
-        let line = unquote(line);
+        let plain = strip_ansi(line);
+        let line = unquote(&plain);
         if is_table_row(line) {
             let t = line.trim();
             let cells: Vec<&str> = t[1..t.len() - 1].split('|').map(str::trim).collect();
@@ -36,6 +37,32 @@ pub(crate) fn normalize_paste(text: &str) -> std::borrow::Cow<'_, str> {
             }
         } else {
             out.push_str(line);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A line without the terminal's colour and cursor codes (`ESC[31m`), which `stern`, test
+/// runners and coloured loggers leave in a copied terminal.
+fn strip_ansi(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains('\x1b') {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            out.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&'[') {
+            chars.next();
+            // Parameters and intermediates, then one final byte in `@`..`~`.
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
         }
     }
     std::borrow::Cow::Owned(out)
@@ -247,6 +274,10 @@ mod tests {
         assert_eq!(
             normalize_paste("| Type | Reason |\n|:---|---:|\n| Warning | Failed |\n"),
             "Type   Reason\n---\nWarning   Failed\n"
+        );
+        assert_eq!(
+            normalize_paste("\x1b[36mapi-1\x1b[0m \x1b[1;31mexec /a: exec format error\x1b[0m\n"),
+            "api-1 exec /a: exec format error\n"
         );
         // Nothing to undo: the same text, not a copy.
         assert!(matches!(
