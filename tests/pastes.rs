@@ -479,3 +479,17 @@ fn terminal_colour_codes_are_not_part_of_the_message() {
         d.evidence
     );
 }
+
+/// Through a mail client or a word processor, straight quotes become typographic ones; rules
+/// written for kubectl's `"` still see the message.
+#[test]
+fn typographic_quotes_are_made_straight() {
+    let paste = "It fails with:\n  Warning  Failed  1m (x7 over 3m)  kubelet  Error: secret \u{201c}cart-db\u{201d} not found\n";
+    let d = top(&[("mail.txt", paste)]);
+    assert_cause(
+        &d,
+        "missing_secret_or_configmap",
+        "secret \"cart-db\" not found",
+    );
+    assert!(d.confidence >= 0.8, "{}", d.confidence);
+}

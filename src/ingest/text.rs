@@ -6,13 +6,16 @@ use super::artifact::PodEvent;
 use crate::incident::{EventRecord, Location};
 
 /// Undo what carrying a paste through a ticket, a chat or a mail did to it, line by line (line
-/// numbers are kept): a byte-order mark at the start, a terminal's colour codes, `> ` quote markers (a mail reply, a
+/// numbers are kept): a byte-order mark at the start, a terminal's colour codes, typographic
+/// quotes, `> ` quote markers (a mail reply, a
 /// Markdown quote, nested ones too), and the pipes of a Markdown table (`| Warning | Failed | … |`
 /// becomes the kubectl row it was, cells three spaces apart; its `|---|---|` rule a line of
 /// dashes). Text without any of these is returned as it is.
 pub(crate) fn normalize_paste(text: &str) -> std::borrow::Cow<'_, str> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let touched = |l: &str| l.starts_with('>') || is_table_row(l) || l.contains('\x1b');
+    let touched = |l: &str| {
+        l.starts_with('>') || is_table_row(l) || l.contains('\x1b') || l.contains(TYPOGRAPHIC)
+    };
     if !text.lines().any(touched) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -23,6 +26,7 @@ pub(crate) fn normalize_paste(text: &str) -> std::borrow::Cow<'_, str> {
         }
         let line = line.strip_suffix('\r').unwrap_or(line);
         let plain = strip_ansi(line);
+        let plain = straight_quotes(&plain);
         let line = unquote(&plain);
         if is_table_row(line) {
             let t = line.trim();
@@ -66,6 +70,26 @@ fn strip_ansi(line: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Typographic quotes: left and right, double and single.
+const TYPOGRAPHIC: [char; 4] = ['\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}'];
+
+/// A line with typographic quotes made straight again: a mail client or a word processor turns
+/// `secret "db" not found` into `secret “db” not found`.
+fn straight_quotes(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains(TYPOGRAPHIC) {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    std::borrow::Cow::Owned(
+        line.chars()
+            .map(|c| match c {
+                '\u{201c}' | '\u{201d}' => '"',
+                '\u{2018}' | '\u{2019}' => '\'',
+                c => c,
+            })
+            .collect(),
+    )
 }
 
 /// A line without its quote markers: `> text`, `>> text`, `> > text`, a lone `>`.
@@ -278,6 +302,10 @@ mod tests {
         assert_eq!(
             normalize_paste("\x1b[36mapi-1\x1b[0m \x1b[1;31mexec /a: exec format error\x1b[0m\n"),
             "api-1 exec /a: exec format error\n"
+        );
+        assert_eq!(
+            normalize_paste("Error: secret \u{201c}db\u{201d} not found, can\u{2019}t\n"),
+            "Error: secret \"db\" not found, can't\n"
         );
         // Nothing to undo: the same text, not a copy.
         assert!(matches!(
