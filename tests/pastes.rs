@@ -309,3 +309,187 @@ fn html_escaped_paste_is_read_as_text() {
     let r = analyze(&[("app.log", "INFO saved R&amp;D report\n")]);
     assert!(r.diagnoses.is_empty(), "{:#?}", r.diagnoses);
 }
+
+/// `kubectl describe` whose indentation a chat, a wiki or an editor changed: halved, removed, or
+/// turned into tabs. The container block is read by its keys, not by its columns.
+#[test]
+fn describe_with_mangled_indentation() {
+    let standard = "\
+Name:         cart-7b9c6d5f4-m2n8v
+Namespace:    shop
+Status:       Running
+Containers:
+  cart:
+    Image:          registry.example.com/cart:4.2
+    State:          Waiting
+      Reason:       CrashLoopBackOff
+    Last State:     Terminated
+      Reason:       OOMKilled
+      Exit Code:    137
+    Ready:          False
+    Restart Count:  6
+    Requests:
+      memory:  128Mi
+    Environment:
+      JAVA_OPTS:  -Xmx900m
+Conditions:
+  Type              Status
+  Ready             False
+Events:
+  Type     Reason   Age                From     Message
+  ----     ------   ----               ----     -------
+  Warning  BackOff  1m (x22 over 9m)   kubelet  Back-off restarting failed container cart in pod cart-7b9c6d5f4-m2n8v_shop(0a1b)
+";
+    let reindent = |f: &dyn Fn(usize, &str) -> String| -> String {
+        standard
+            .lines()
+            .map(|l| {
+                let body = l.trim_start_matches(' ');
+                f(l.len() - body.len(), body) + "\n"
+            })
+            .collect()
+    };
+    let halved = reindent(&|n, b| " ".repeat(n / 2) + b);
+    let flat = reindent(&|_, b| b.to_string());
+    let tabs = reindent(&|n, b| "\t".repeat(n / 2) + b);
+    for (what, text) in [("halved", halved), ("flat", flat), ("tabs", tabs)] {
+        let d = top(&[("describe.txt", &text)]);
+        assert_cause(&d, "oom_killed", "OOMKilled");
+        assert!(d.confidence >= 0.8, "{what}: {}", d.confidence);
+        assert_eq!(d.pod, "cart-7b9c6d5f4-m2n8v", "{what}");
+        assert_eq!(d.container.as_deref(), Some("cart"), "{what}");
+        assert_eq!(d.backoff.restart_count, Some(6), "{what}");
+    }
+}
+
+/// A paste carried through mail or Markdown: a byte-order mark, `> ` quote markers, a table's
+/// pipes, Windows line endings. Each is read as the terminal printed it.
+#[test]
+fn quoted_piped_and_bom_pastes_are_read_as_printed() {
+    let describe = "\u{feff}Name:         cart-7b9c6d5f4-m2n8v\r\nNamespace:    shop\r\nContainers:\r\n  cart:\r\n    State:          Waiting\r\n      Reason:       CrashLoopBackOff\r\n    Last State:     Terminated\r\n      Reason:       OOMKilled\r\n      Exit Code:    137\r\n    Restart Count:  3\r\n";
+    let d = top(&[("describe.txt", describe)]);
+    assert_cause(&d, "oom_killed", "OOMKilled");
+    assert_eq!(d.pod, "cart-7b9c6d5f4-m2n8v");
+
+    let quoted: String = describe
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .map(|l| format!("> {l}\n"))
+        .collect();
+    let d = top(&[("reply.txt", &quoted)]);
+    assert_cause(&d, "oom_killed", "OOMKilled");
+    assert_eq!(d.container.as_deref(), Some("cart"));
+
+    let events = "\
+The events, as a table:
+
+| Type | Reason | Age | From | Message |
+| ---- | ------ | --- | ---- | ------- |
+| Normal | Pulled | 2m (x4 over 3m) | kubelet | Container image \"registry.example.com/cart:4.2\" already present on machine |
+| Warning | Failed | 2m (x4 over 3m) | kubelet | Error: configmap \"cart-flags\" not found |
+";
+    let d = top(&[("issue.md", events)]);
+    assert_cause(
+        &d,
+        "missing_secret_or_configmap",
+        "configmap \"cart-flags\" not found",
+    );
+    assert!(d.confidence >= 0.8, "{}", d.confidence);
+
+    let pods = "\
+| NAME | READY | STATUS | RESTARTS | AGE |
+|---|---|---|---|---|
+| cart-7b9c6d5f4-m2n8v | 0/1 | OOMKilled | 5 (12s ago) | 7m |
+";
+    let d = top(&[("issue.md", pods)]);
+    assert_eq!(d.cause.id(), "oom_killed", "{d:#?}");
+    assert_eq!(d.pod, "cart-7b9c6d5f4-m2n8v");
+}
+
+/// `kubectl logs --prefix` and `stern` put the pod and container before each line: the message
+/// is matched without them (rules anchored at the start still fire) and they name the log's owner.
+#[test]
+fn log_lines_prefixed_with_their_pod() {
+    let prefixed = "\
+[pod/indexer-5c8d7f9b6-t4k7w/indexer] starting indexer v3.1
+[pod/indexer-5c8d7f9b6-t4k7w/indexer] exec /opt/indexer/bin/indexer: exec format error
+";
+    let d = top(&[("logs.txt", prefixed)]);
+    assert_cause(&d, "exec_format_error", "exec /opt/indexer/bin/indexer");
+    assert!(d.confidence >= 0.8, "{}", d.confidence);
+    assert_eq!(d.pod, "indexer-5c8d7f9b6-t4k7w");
+    assert_eq!(d.container.as_deref(), Some("indexer"));
+
+    let stern =
+        "indexer-5c8d7f9b6-t4k7w indexer exec /opt/indexer/bin/indexer: exec format error\n";
+    let d = top(&[("stern.txt", stern)]);
+    assert_cause(&d, "exec_format_error", "exec format error");
+    assert_eq!(d.pod, "indexer-5c8d7f9b6-t4k7w");
+
+    // Two words at the start of an ordinary log line are not a stern prefix.
+    let r = analyze(&[(
+        "app.log",
+        "worker pool started with 4 threads\nworker pool idle\n",
+    )]);
+    assert!(
+        r.diagnoses
+            .iter()
+            .all(|d| d.pod.is_empty() || d.pod == "<unidentified>"),
+        "{:#?}",
+        r.diagnoses
+    );
+}
+
+/// An event row whose message a mail client or a terminal cut: mid-word or at a space, the next
+/// line completes it.
+#[test]
+fn event_row_with_its_message_wrapped_onto_the_next_line() {
+    let midword =
+        "  Warning  Failed  40s (x6 over 2m)  kubelet  Error: secr\net \"cart-db\" not found\n";
+    let d = top(&[("events.txt", midword)]);
+    assert_cause(
+        &d,
+        "missing_secret_or_configmap",
+        "secret \"cart-db\" not found",
+    );
+    assert!(d.confidence >= 0.8, "{}", d.confidence);
+
+    let at_space = "\
+LAST SEEN   TYPE      REASON      OBJECT                       MESSAGE
+30s         Warning   Unhealthy   pod/cart-7b9c6d5f4-m2n8v     Liveness probe
+failed: HTTP probe failed with statuscode: 500
+";
+    let d = top(&[("events.txt", at_space)]);
+    assert_cause(&d, "liveness_probe_failed", "Liveness probe failed");
+    assert_eq!(d.pod, "cart-7b9c6d5f4-m2n8v");
+}
+
+/// A copied terminal keeps its colour codes (`stern`, coloured loggers): they are not part of the
+/// message, and a rule anchored at the line's start still fires.
+#[test]
+fn terminal_colour_codes_are_not_part_of_the_message() {
+    let log = "\x1b[36mindexer-5c8d7f9b6-t4k7w\x1b[0m \x1b[33mindexer\x1b[0m exec /opt/indexer/bin/indexer: exec format error\n";
+    let d = top(&[("stern.txt", log)]);
+    assert_cause(&d, "exec_format_error", "exec /opt/indexer/bin/indexer");
+    assert!(d.confidence >= 0.8, "{}", d.confidence);
+    assert_eq!(d.pod, "indexer-5c8d7f9b6-t4k7w");
+    assert!(
+        d.evidence.iter().all(|e| !e.text.contains('\x1b')),
+        "{:#?}",
+        d.evidence
+    );
+}
+
+/// Through a mail client or a word processor, straight quotes become typographic ones; rules
+/// written for kubectl's `"` still see the message.
+#[test]
+fn typographic_quotes_are_made_straight() {
+    let paste = "It fails with:\n  Warning  Failed  1m (x7 over 3m)  kubelet  Error: secret \u{201c}cart-db\u{201d} not found\n";
+    let d = top(&[("mail.txt", paste)]);
+    assert_cause(
+        &d,
+        "missing_secret_or_configmap",
+        "secret \"cart-db\" not found",
+    );
+    assert!(d.confidence >= 0.8, "{}", d.confidence);
+}

@@ -2,6 +2,7 @@
 //! reason, each container's spec, state and last state, and the `Events:` table.
 
 use super::artifact::{Artifact, ContainerRecord, PodEvent, PodRecord};
+use super::fragments::DESCRIBE_ROW;
 use super::objects;
 use super::text::{age_and_count, Columns};
 use crate::incident::{
@@ -148,6 +149,42 @@ pub(crate) fn describe(text: &str, file: &str, out: &mut Vec<Artifact>) {
             continue;
         }
         let ind = indent(line);
+        if let Section::Containers { init } = st.section {
+            match container_level(&st, line, ind) {
+                Some(Level::Name) => {
+                    let name = line.trim().trim_end_matches(':').to_string();
+                    if let Some(p) = st.pod.as_mut() {
+                        p.containers.push(ContainerRecord {
+                            name,
+                            ids: Vec::new(),
+                            spec: ContainerSpec {
+                                init,
+                                ..Default::default()
+                            },
+                            status: None,
+                        });
+                    }
+                    st.block = Block::None;
+                    st.last_key = None;
+                    continue;
+                }
+                Some(Level::Key) => {
+                    describe_container_line(&mut st, line, 4, loc);
+                    continue;
+                }
+                Some(Level::Sub) => {
+                    describe_container_line(&mut st, line, 6, loc);
+                    continue;
+                }
+                None => {}
+            }
+        }
+        let event_like = st.section == Section::Events && {
+            let t = line.trim_start();
+            t.starts_with("----")
+                || (t.starts_with("Type") && t.contains("Reason") && t.contains("Message"))
+                || DESCRIBE_ROW.is_match(line)
+        };
         if ind == 0
             && matches!(st.section, Section::Containers { .. })
             && st.last_key == Some("message")
@@ -158,7 +195,7 @@ pub(crate) fn describe(text: &str, file: &str, out: &mut Vec<Artifact>) {
             describe_container_line(&mut st, line, 8, loc);
             continue;
         }
-        if ind == 0 && st.section == Section::Events && !line.starts_with("Name:") {
+        if ind == 0 && st.section == Section::Events && !line.starts_with("Name:") && !event_like {
             // Multi-line event messages (NFS mount output, …) continue at column 0.
             if let Some(e) = st.events.last_mut() {
                 e.record.message.push('\n');
@@ -166,7 +203,7 @@ pub(crate) fn describe(text: &str, file: &str, out: &mut Vec<Artifact>) {
                 continue;
             }
         }
-        if ind == 0 {
+        if ind == 0 && !event_like {
             st.block = Block::None;
             st.last_key = None;
             let Some((k, v)) = key_value(line) else {
@@ -208,7 +245,10 @@ pub(crate) fn describe(text: &str, file: &str, out: &mut Vec<Artifact>) {
                     st.event_cols = None;
                 }
                 _ => {
-                    if st.section != Section::Top {
+                    // Without indentation, an environment variable or a request is no
+                    // section's end; only a key kubectl prints at column 0 is.
+                    let in_containers = matches!(st.section, Section::Containers { .. });
+                    if st.section != Section::Top && (!in_containers || is_top_key(line)) {
                         st.section = Section::Other;
                     }
                 }
@@ -244,6 +284,28 @@ pub(crate) fn describe(text: &str, file: &str, out: &mut Vec<Artifact>) {
                 if t.starts_with("----") {
                     continue;
                 }
+                // A row pasted with tabs, or without the header: kubectl's fields in order.
+                if st.event_cols.is_none() || line.trim_start().contains('\t') {
+                    if let Some(c) = DESCRIBE_ROW.captures(line) {
+                        let (age, count) = age_and_count(&c[3]);
+                        st.events.push(PodEvent {
+                            namespace: None,
+                            pod: String::new(),
+                            container: None,
+                            record: EventRecord {
+                                kind: Some(c[1].to_string()),
+                                reason: c[2].to_string(),
+                                message: c[5].trim_end().to_string(),
+                                count,
+                                first_seen: None,
+                                last_seen: None,
+                                age: Some(age),
+                                source: loc,
+                            },
+                        });
+                    }
+                    continue;
+                }
                 let Some(c) = &st.event_cols else { continue };
                 let (age, count) = age_and_count(c.get(line, "Age").unwrap_or(""));
                 st.events.push(PodEvent {
@@ -266,6 +328,79 @@ pub(crate) fn describe(text: &str, file: &str, out: &mut Vec<Artifact>) {
         }
     }
     st.flush(out);
+}
+
+/// Where a line of the `Containers:` section belongs, told by its key rather than by its
+/// indentation, which a paste may have halved, removed or turned into tabs.
+#[derive(Clone, Copy, PartialEq)]
+enum Level {
+    /// `  app:`, a container's name.
+    Name,
+    /// `    State:  Waiting`, a key of the container.
+    Key,
+    /// `      Reason:  OOMKilled`, a key of its state or of its limits.
+    Sub,
+}
+
+/// Keys of a container block.
+const CONTAINER_KEYS: &[&str] = &[
+    "Container ID",
+    "Image",
+    "Image ID",
+    "Port",
+    "Ports",
+    "Host Port",
+    "Host Ports",
+    "Command",
+    "Args",
+    "State",
+    "Last State",
+    "Ready",
+    "Restart Count",
+    "Limits",
+    "Requests",
+    "Liveness",
+    "Readiness",
+    "Startup",
+    "Environment",
+    "Environment Variables from",
+    "Mounts",
+];
+
+/// Keys of a `State:` or `Last State:` block.
+const STATE_KEYS: &[&str] = &[
+    "Reason",
+    "Message",
+    "Exit Code",
+    "Signal",
+    "Started",
+    "Finished",
+];
+
+/// The level of a `Containers:` line when its key tells it (`None`: read it by indentation). The
+/// deeper lines of a multi-line termination message are left to the indentation rules.
+fn container_level(st: &DescribeState<'_>, line: &str, ind: usize) -> Option<Level> {
+    if st.last_key == Some("message") && ind > 6 {
+        return None;
+    }
+    let (k, v) = key_value(line)?;
+    if CONTAINER_KEYS.contains(&k) {
+        return Some(Level::Key);
+    }
+    let in_state = matches!(st.block, Block::State | Block::LastState);
+    if (in_state && STATE_KEYS.contains(&k))
+        || (st.block == Block::Limits && (k == "memory" || k == "cpu"))
+    {
+        return Some(Level::Sub);
+    }
+    let name = v.is_empty()
+        && ind <= 2
+        && line.trim_end().ends_with(':')
+        && !k.is_empty()
+        && k.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && k.as_bytes()[0].is_ascii_alphanumeric();
+    name.then_some(Level::Name)
 }
 
 fn describe_container_line(st: &mut DescribeState<'_>, line: &str, ind: usize, loc: Location) {

@@ -6,7 +6,7 @@ use std::io::{self, Read};
 
 use super::artifact::Artifact;
 use super::identity::LogIdentity;
-use super::{archive, describe, dump, fragments, limits, objects, Ctx};
+use super::{archive, describe, dump, fragments, limits, objects, text, Ctx};
 use crate::error::InputError;
 use crate::patterns::PatternSet;
 use crate::scan::{LogFormat, LogScanner};
@@ -98,6 +98,7 @@ pub(super) fn read_layer(
         return;
     }
     let text_head = String::from_utf8_lossy(&head);
+    let text_head = text::normalize_paste(&text_head);
     let trimmed = text_head.trim_start_matches('\u{feff}').trim_start();
     let first_line = trimmed.lines().next().unwrap_or("");
     let kind = sniff(trimmed, first_line);
@@ -128,6 +129,7 @@ pub(super) fn read_layer(
                 return;
             };
             let text = String::from_utf8_lossy(&data);
+            let text = text::normalize_paste(&text);
             match other {
                 Sniffed::Yaml => yaml(&text, display, out, errs),
                 Sniffed::Describe => describe::describe(&text, display, out),
@@ -185,6 +187,7 @@ pub(super) fn read_document<'r>(
 /// A paste: status fragments, event rows and log lines in one text (see `fragments`).
 fn read_paste(set: &PatternSet, display: &str, name: &str, text: &str, out: &mut Vec<Artifact>) {
     let text = unescape_html(text);
+    let text = text::normalize_paste(&text);
     let p = fragments::paste(set, &text, display);
     out.extend(p.artifacts);
     if !p.has_log {

@@ -5,6 +5,110 @@
 use super::artifact::PodEvent;
 use crate::incident::{EventRecord, Location};
 
+/// Undo what carrying a paste through a ticket, a chat or a mail did to it, line by line (line
+/// numbers are kept): a byte-order mark at the start, a terminal's colour codes, typographic
+/// quotes, `> ` quote markers (a mail reply, a
+/// Markdown quote, nested ones too), and the pipes of a Markdown table (`| Warning | Failed | … |`
+/// becomes the kubectl row it was, cells three spaces apart; its `|---|---|` rule a line of
+/// dashes). Text without any of these is returned as it is.
+pub(crate) fn normalize_paste(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let touched = |l: &str| {
+        l.starts_with('>') || is_table_row(l) || l.contains('\x1b') || l.contains(TYPOGRAPHIC)
+    };
+    if !text.lines().any(touched) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let plain = strip_ansi(line);
+        let plain = straight_quotes(&plain);
+        let line = unquote(&plain);
+        if is_table_row(line) {
+            let t = line.trim();
+            let cells: Vec<&str> = t[1..t.len() - 1].split('|').map(str::trim).collect();
+            if cells
+                .iter()
+                .all(|c| !c.is_empty() && c.bytes().all(|b| matches!(b, b'-' | b':' | b' ')))
+            {
+                out.push_str(&"-".repeat(3));
+            } else {
+                out.push_str(&cells.join("   "));
+            }
+        } else {
+            out.push_str(line);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A line without the terminal's colour and cursor codes (`ESC[31m`), which `stern`, test
+/// runners and coloured loggers leave in a copied terminal.
+fn strip_ansi(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains('\x1b') {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            out.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&'[') {
+            chars.next();
+            // Parameters and intermediates, then one final byte in `@`..`~`.
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Typographic quotes: left and right, double and single.
+const TYPOGRAPHIC: [char; 4] = ['\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}'];
+
+/// A line with typographic quotes made straight again: a mail client or a word processor turns
+/// `secret "db" not found` into `secret “db” not found`.
+fn straight_quotes(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains(TYPOGRAPHIC) {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    std::borrow::Cow::Owned(
+        line.chars()
+            .map(|c| match c {
+                '\u{201c}' | '\u{201d}' => '"',
+                '\u{2018}' | '\u{2019}' => '\'',
+                c => c,
+            })
+            .collect(),
+    )
+}
+
+/// A line without its quote markers: `> text`, `>> text`, `> > text`, a lone `>`.
+fn unquote(mut line: &str) -> &str {
+    while let Some(rest) = line.strip_prefix('>') {
+        if !(rest.is_empty() || rest.starts_with([' ', '>', '\t'])) {
+            break;
+        }
+        line = rest.strip_prefix(' ').unwrap_or(rest);
+    }
+    line
+}
+
+/// `| a | b |`: a row of a Markdown table (two cells at least).
+fn is_table_row(line: &str) -> bool {
+    let t = unquote(line).trim();
+    t.len() > 2 && t.starts_with('|') && t.ends_with('|') && t[1..t.len() - 1].contains('|')
+}
+
 /// Column layout of a kubectl table, read from its header line.
 pub(crate) struct Columns {
     cols: Vec<(String, usize)>,
@@ -183,6 +287,32 @@ pub(crate) fn age_and_count(s: &str) -> (String, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pastes_lose_bom_quotes_and_table_pipes() {
+        assert_eq!(normalize_paste("\u{feff}Name: a\n"), "Name: a\n");
+        assert_eq!(
+            normalize_paste("> Name: a\r\n>\n> > x\nplain\n"),
+            "Name: a\n\nx\nplain\n"
+        );
+        assert_eq!(
+            normalize_paste("| Type | Reason |\n|:---|---:|\n| Warning | Failed |\n"),
+            "Type   Reason\n---\nWarning   Failed\n"
+        );
+        assert_eq!(
+            normalize_paste("\x1b[36mapi-1\x1b[0m \x1b[1;31mexec /a: exec format error\x1b[0m\n"),
+            "api-1 exec /a: exec format error\n"
+        );
+        assert_eq!(
+            normalize_paste("Error: secret \u{201c}db\u{201d} not found, can\u{2019}t\n"),
+            "Error: secret \"db\" not found, can't\n"
+        );
+        // Nothing to undo: the same text, not a copy.
+        assert!(matches!(
+            normalize_paste("a > b | c\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn kubectl_ages() {

@@ -31,11 +31,10 @@ use regex::Regex;
 
 use super::artifact::{Artifact, ContainerRecord, PodEvent, PodRecord};
 use super::text::{age_and_count, is_events_header, is_pods_header, Columns};
-use crate::incident::{ContainerState, ContainerStatus, Location};
+use crate::incident::{ContainerState, ContainerStatus, Location, SourceKind};
 use crate::patterns::PatternSet;
-use rows::{
-    event_row, lone_messages, loose_event, pod_row, table_pod_row, DESCRIBE_ROW, OLD_DESCRIBE_ROW,
-};
+pub(crate) use rows::DESCRIBE_ROW;
+use rows::{event_row, lone_messages, loose_event, pod_row, table_pod_row, OLD_DESCRIBE_ROW};
 pub(crate) use status::json_status_line;
 use status::{has_status_anchor, key_line, key_of, StatusBuilder};
 
@@ -132,18 +131,97 @@ fn prompt_owner(args: &str) -> Option<Owner> {
     Some(o)
 }
 
+/// `kubectl logs --prefix` (and `-f` on several pods): `[pod/api-7d9f-x2k4p/app] message`.
+static LOGS_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\[pod/([a-z0-9][-a-z0-9.]*)/([a-z0-9][-a-z0-9]*)\] ").expect("valid regex")
+});
+
+/// `stern`: `api-7d9f8c6b5-x2k4p app message`. The first word must look like a pod a controller
+/// named (a ReplicaSet's `-<hash>-<5 chars>`, a bare pod's `-<5 chars>`, a StatefulSet's `-0`),
+/// so that a log line starting with two words is not taken for one.
+static STERN_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([a-z0-9][-a-z0-9]*-(?:[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}|[bcdfghjklmnpqrstvwxz2456789]{5}|[0-9]{1,3})) ([a-z][-a-z0-9]{0,62}) \S")
+        .expect("valid regex")
+});
+
+/// Strip the pod and container prefixes that `kubectl logs --prefix` and `stern` put before each
+/// log line, so rules that anchor a message at the line's start see it there. When every
+/// prefixed line names the same pod and container, they are the log's owner. Stern's shape is
+/// only trusted when at least half of the text's lines have it and they agree on the container.
+fn strip_log_prefixes(lines: &mut [&str]) -> Owner {
+    let mut owners: Vec<(String, String)> = Vec::new();
+    let mut any = false;
+    for l in lines.iter_mut() {
+        if let Some(c) = LOGS_PREFIX.captures(l) {
+            owners.push((c[1].to_string(), c[2].to_string()));
+            *l = &l[c.get(0).map_or(0, |m| m.end())..];
+            any = true;
+        }
+    }
+    if !any {
+        let stern: Vec<(usize, String, String, usize)> = lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| {
+                let c = STERN_PREFIX.captures(l)?;
+                let end = c.get(2)?.end() + 1;
+                Some((i, c[1].to_string(), c[2].to_string(), end))
+            })
+            .collect();
+        let non_empty = lines.iter().filter(|l| !l.trim().is_empty()).count();
+        let one_container = stern.windows(2).all(|w| w[0].2 == w[1].2);
+        if !stern.is_empty() && stern.len() * 2 >= non_empty && one_container {
+            for (i, pod, container, end) in stern {
+                lines[i] = &lines[i][end..];
+                owners.push((pod, container));
+            }
+        }
+    }
+    let mut o = Owner::default();
+    if let Some((pod, container)) = owners.first() {
+        if owners.iter().all(|x| x == &owners[0]) {
+            o.pod = Some(pod.clone());
+            o.container = Some(container.clone());
+        }
+    }
+    o
+}
+
+/// Where an event row went: the paste's loose events or its artifacts (`get events` rows).
+#[derive(Clone, Copy)]
+enum RowAt {
+    Events(usize),
+    Artifacts(usize),
+}
+
+/// An event message a mail client or a terminal cut, rejoined with the line that follows its row:
+/// only when the joined text is a kubelet message the row's own text was not (`Error: secr` +
+/// `et "db" not found`; `Error: configmap` + `"app-config" not found`).
+fn rewrapped(set: &PatternSet, message: &str, next: &str) -> Option<String> {
+    let recognised = |t: &str| !set.matches(t.as_bytes(), SourceKind::Event).is_empty();
+    if next.is_empty() || recognised(message) {
+        return None;
+    }
+    ["", " "]
+        .into_iter()
+        .map(|sep| format!("{message}{sep}{next}"))
+        .find(|j| recognised(j))
+}
+
 /// Read a paste. `set` tells kubelet messages from log lines.
 pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
-    let lines: Vec<&str> = text.lines().collect();
+    let mut lines: Vec<&str> = text.lines().collect();
     let mut consumed = vec![false; lines.len()];
     let mut artifacts = Vec::new();
     let mut events: Vec<PodEvent> = Vec::new();
-    let mut owner = Owner::default();
+    let mut owner = strip_log_prefixes(&mut lines);
     let anchored = has_status_anchor(text);
     let mut status = StatusBuilder::new(file);
     let mut event_cols: Option<Columns> = None;
     let mut pod_cols: Option<Columns> = None;
     let mut in_events_section = false;
+    // The event row on the line before, which a wrapped message may continue.
+    let mut last_row: Option<(RowAt, usize)> = None;
     for (i, &line) in lines.iter().enumerate() {
         let n = i as u64 + 1;
         let t = line.trim();
@@ -241,6 +319,7 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
             e.record.count = count;
             e.record.age = Some(age);
             events.push(e);
+            last_row = Some((RowAt::Events(events.len() - 1), i));
             consumed[i] = true;
             continue;
         }
@@ -253,6 +332,7 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
             e.record.reason = c[4].to_string();
             e.record.count = c[1].parse().unwrap_or(1);
             events.push(e);
+            last_row = Some((RowAt::Events(events.len() - 1), i));
             consumed[i] = true;
             continue;
         }
@@ -260,6 +340,7 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
             // Rows about other objects (Deployments, ReplicaSets, Nodes) are read and dropped.
             if let Some(e) = row {
                 artifacts.push(Artifact::Event(e));
+                last_row = Some((RowAt::Artifacts(artifacts.len() - 1), i));
             }
             consumed[i] = true;
             continue;
@@ -297,6 +378,22 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
                 if e.record.source.line + 1 == n && !line.trim_start().starts_with(['{', '[']) {
                     e.record.message.push(' ');
                     e.record.message.push_str(t);
+                    consumed[i] = true;
+                    continue;
+                }
+            }
+        }
+        if let Some((at, row_line)) = last_row.take() {
+            let message = match at {
+                RowAt::Events(k) => events.get_mut(k).map(|e| &mut e.record.message),
+                RowAt::Artifacts(k) => match artifacts.get_mut(k) {
+                    Some(Artifact::Event(e)) => Some(&mut e.record.message),
+                    _ => None,
+                },
+            };
+            if let Some(m) = message.filter(|_| row_line + 1 == i) {
+                if let Some(joined) = rewrapped(set, m, t) {
+                    *m = joined;
                     consumed[i] = true;
                     continue;
                 }

@@ -14,7 +14,7 @@ use crate::ingest::text::{kubectl_age_secs, Columns};
 use crate::patterns::PatternSet;
 
 /// A describe `Events:` row without its header: `Warning  BackOff  3m (x5 over 4m)  kubelet  msg`.
-pub(super) static DESCRIBE_ROW: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static DESCRIBE_ROW: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"^\s*(Normal|Warning)\s+([A-Za-z][A-Za-z0-9]*)\s+((?:<unknown>|<invalid>|[0-9][0-9smhdy]*)(?:\s+\(x(\d+)\s+over\s+[0-9smhdy]+\))?)\s+(?:[a-z][-a-z0-9]*(?:,\s*\S+)?\s{2,})?(\S.*)$",
     )

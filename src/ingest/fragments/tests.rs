@@ -166,3 +166,55 @@ fn log_lines_stay_log() {
     assert!(p.artifacts.is_empty());
     assert_eq!(p.log_text.lines().count(), 3);
 }
+
+#[test]
+fn log_prefixes_are_stripped_and_name_the_owner() {
+    let mut lines = vec![
+        "[pod/api-6d8f7c9b5-w2x4z/app] listening on :8080",
+        "[pod/api-6d8f7c9b5-w2x4z/app] shutting down",
+    ];
+    let o = strip_log_prefixes(&mut lines);
+    assert_eq!(lines, ["listening on :8080", "shutting down"]);
+    assert_eq!(o.pod.as_deref(), Some("api-6d8f7c9b5-w2x4z"));
+    assert_eq!(o.container.as_deref(), Some("app"));
+
+    // Two pods: prefixes go, no single owner.
+    let mut lines = vec!["api-6d8f7c9b5-w2x4z app ok", "api-6d8f7c9b5-k7m9q app ok"];
+    let o = strip_log_prefixes(&mut lines);
+    assert_eq!(lines, ["ok", "ok"]);
+    assert!(o.pod.is_none());
+
+    // Ordinary lines starting with two words are left alone.
+    let mut lines = vec![
+        "server started in 2s",
+        "worker-1 main INFO tick",
+        "done",
+        "bye",
+    ];
+    let o = strip_log_prefixes(&mut lines);
+    assert_eq!(lines[1], "worker-1 main INFO tick");
+    assert!(o.pod.is_none());
+}
+
+#[test]
+fn wrapped_event_message_is_rejoined() {
+    let text =
+        "  Warning  Failed  1m (x3 over 2m)  kubelet  Error: configmap\n\"web-conf\" not found\n";
+    let p = paste(&set(), text, "events.txt");
+    let msg = p
+        .artifacts
+        .iter()
+        .find_map(|a| match a {
+            Artifact::Event(e) => Some(e.record.message.clone()),
+            _ => None,
+        })
+        .expect("an event");
+    assert_eq!(msg, "Error: configmap \"web-conf\" not found");
+    assert!(!p.has_log);
+
+    // A log line after a row that is complete on its own stays log text.
+    let text =
+        "  Warning  BackOff  1m  kubelet  Back-off restarting failed container\npanic: boom\n";
+    let p = paste(&set(), text, "events.txt");
+    assert!(p.has_log);
+}
