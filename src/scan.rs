@@ -119,7 +119,17 @@ struct HitState {
     line: u64,
     text: Vec<u8>,
     count: u32,
+    /// Captures of earlier matching lines that the last line may lack (a rule's alternatives
+    /// capture different names: `Failed to bind to address …:8080` names the port, the
+    /// `AddressInUseException` line after it does not).
+    earlier: Vec<(String, String)>,
+    /// How many earlier lines were searched for captures: bounded, so a rule matching a
+    /// million lines costs a million keyword hits, not a million capture searches.
+    capture_tries: u8,
 }
+
+/// Earlier lines searched for captures per rule and log.
+const CAPTURE_TRIES: u8 = 4;
 
 /// A streaming scanner for one log. Feed it bytes, then [`finish`](LogScanner::finish).
 pub struct LogScanner<'a> {
@@ -328,12 +338,24 @@ impl<'a> LogScanner<'a> {
             decode(format, raw).0
         };
         let hits = &mut self.hits;
-        self.set.for_each_match(&text, SourceKind::Log, |rule| {
+        let set = self.set;
+        set.for_each_match(&text, SourceKind::Log, |rule| {
             let h = hits.entry(rule).or_insert(HitState {
                 line: 0,
                 text: Vec::new(),
                 count: 0,
+                earlier: Vec::new(),
+                capture_tries: 0,
             });
+            if h.count > 0 && h.capture_tries < CAPTURE_TRIES {
+                h.capture_tries += 1;
+                for (k, v) in set.captures(rule, &h.text) {
+                    match h.earlier.iter_mut().find(|(ek, _)| *ek == k) {
+                        Some(e) => e.1 = v,
+                        None => h.earlier.push((k, v)),
+                    }
+                }
+            }
             h.count += 1;
             h.line = line_no;
             h.text.clear();
@@ -357,7 +379,15 @@ impl<'a> LogScanner<'a> {
             .map(|(rule, h)| LogHit {
                 rule,
                 weight: self.set.rule(rule).map_or(0.0, |r| r.weight),
-                captures: self.set.captures(rule, &h.text),
+                captures: {
+                    let mut c = self.set.captures(rule, &h.text);
+                    for (k, v) in h.earlier {
+                        if !c.iter().any(|(ck, _)| *ck == k) {
+                            c.push((k, v));
+                        }
+                    }
+                    c
+                },
                 line: LogLine {
                     line: h.line,
                     text: match std::str::from_utf8(&h.text) {

@@ -125,3 +125,28 @@ fn invalid_utf8_and_huge_lines_do_not_stop_the_scan() {
     assert_eq!(s.hits[0].line.line, 3);
     assert!(s.tail[0].text.contains('\u{fffd}'));
 }
+
+#[test]
+fn a_capture_of_an_earlier_line_survives_a_last_line_without_it() {
+    let yaml = r#"
+pack: test
+rules:
+  - id: t.bind
+    cause: port_in_use
+    scope: log
+    keywords: ["failed to bind", "addressinuseexception"]
+    regex:
+      - 'Failed to bind to address \S+:(?P<port>\d+)'
+      - 'AddressInUseException'
+    explain: bind
+    examples: ['Failed to bind to address http://[::]:8080: address already in use.']
+"#;
+    let set = PatternSet::new(&[PatternPack::from_yaml("test.yaml", yaml).unwrap()]).unwrap();
+    let log = b"Unhandled exception. System.IO.IOException: Failed to bind to address http://[::]:8080: address already in use.\n ---> Microsoft.AspNetCore.Connections.AddressInUseException: Address already in use\n";
+    let s = scan(&set, log, 7);
+    assert_eq!(s.hits.len(), 1);
+    let h = &s.hits[0];
+    assert_eq!((h.line.line, h.count), (2, 2));
+    assert!(h.line.text.contains("AddressInUseException"));
+    assert_eq!(h.captures, [("port".to_string(), "8080".to_string())]);
+}
