@@ -67,6 +67,10 @@ fn strip_ansi(line: &str) -> std::borrow::Cow<'_, str> {
                     break;
                 }
             }
+        } else {
+            // Not a colour code (an OSC title or clipboard write, say): kept, so the renderers
+            // show it escaped for what it is instead of half a sequence.
+            out.push(c);
         }
     }
     std::borrow::Cow::Owned(out)
