@@ -132,8 +132,9 @@ pub(crate) fn event_and_log_signals(set: &PatternSet, incident: &Incident, sig: 
             } else {
                 1.0
             };
-            // "…failed, retrying (1/5)": a client still trying, not the error that ended it.
-            let retried = if is_retry_line(&h.line.text) {
+            // "…failed, retrying (1/5)": a client still trying, not the error that ended it;
+            // a debug-level line is by its own account not the error that ended anything.
+            let retried = if is_retry_line(&h.line.text) || is_debug_line(&h.line.text) {
                 0.5
             } else {
                 1.0
@@ -166,6 +167,30 @@ pub(crate) fn damp_generic_crashes(sig: &mut [Signal]) {
     }
 }
 
+/// Whether a log line is logged at debug or trace level (logfmt, JSON, bracketed or padded).
+fn is_debug_line(text: &str) -> bool {
+    let mut end = text.len().min(120);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[..end];
+    let lower = head.to_ascii_lowercase();
+    [
+        "level=debug",
+        "level=trace",
+        "\"level\":\"debug\"",
+        "\"level\":\"trace\"",
+        "[debug]",
+        "[trace]",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
+        || head.contains(" DEBUG ")
+        || head.contains(" TRACE ")
+        || head.starts_with("DEBUG ")
+        || head.starts_with("debug: ")
+}
+
 /// Whether a log line announces a retry (the error it reports was not yet fatal).
 fn is_retry_line(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
@@ -179,4 +204,29 @@ fn is_retry_line(text: &str) -> bool {
     ]
     .iter()
     .any(|k| lower.contains(k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_debug_line;
+
+    #[test]
+    fn debug_lines_are_recognised_in_the_usual_log_shapes() {
+        for l in [
+            r#"ts=2026-03-01T10:00:00Z level=debug msg="Scrape failed" err="connection refused""#,
+            r#"{"level":"debug","msg":"dial tcp 10.0.0.5:5432: connect: connection refused"}"#,
+            "2026-03-01 10:00:00.123 DEBUG 1 --- [main] o.a.h.c: Connection refused",
+            "[debug] health check: connection refused",
+        ] {
+            assert!(is_debug_line(l), "{l}");
+        }
+        for l in [
+            "level=error msg=\"dial tcp: connection refused\"",
+            "FATAL: password authentication failed for user \"app\"",
+            "ERROR debugger port 5005 is already in use",
+            "Ünïcödé ✓ level=info ".repeat(20).as_str(),
+        ] {
+            assert!(!is_debug_line(l), "{l}");
+        }
+    }
 }
