@@ -33,7 +33,7 @@ use super::artifact::{Artifact, ContainerRecord, PodEvent, PodRecord};
 use super::text::{age_and_count, is_events_header, is_pods_header, Columns};
 use crate::incident::{ContainerState, ContainerStatus, Location, SourceKind};
 use crate::patterns::PatternSet;
-pub(crate) use rows::DESCRIBE_ROW;
+pub(crate) use rows::{event_owner, DESCRIBE_ROW};
 use rows::{event_row, lone_messages, loose_event, pod_row, table_pod_row, OLD_DESCRIBE_ROW};
 pub(crate) use status::json_status_line;
 use status::{has_status_anchor, key_line, key_of, StatusBuilder};
@@ -80,6 +80,13 @@ static PROMPT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:\S*[$#❯>%]\s*)?(kubectl|k|oc|microk8s kubectl|k3s kubectl)\s+(\S.*)$")
         .expect("valid regex")
 });
+
+/// Whether `line` is a shell prompt running `kubectl logs` (or `k`, `oc` …).
+pub(crate) fn is_logs_prompt(line: &str) -> bool {
+    PROMPT
+        .captures(line)
+        .is_some_and(|c| c[2].split_whitespace().next() == Some("logs"))
+}
 
 /// A DNS-1123 name, as pods and containers have.
 fn is_name(s: &str) -> bool {
