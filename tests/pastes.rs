@@ -592,3 +592,61 @@ LAST SEEN   TYPE      REASON       OBJECT           MESSAGE
     assert!(d.confidence >= 0.8, "{}", d.confidence);
     assert_eq!(d.pod, "ledger-6d8f7b9c5-p4k2z");
 }
+
+/// A sentence that starts with `kubectl` is prose holding the signal, not a command to drop.
+#[test]
+fn a_sentence_starting_with_kubectl_is_not_a_command() {
+    let text =
+        "kubectl get pod shows the last state as OOMKilled (exit code 137) after every deploy\n";
+    let d = top(&[("issue.txt", text)]);
+    assert_cause(&d, "oom_killed", "last state as OOMKilled");
+    assert!(d.confidence >= 0.8, "{}", d.confidence);
+    // A real command line is still dropped: only the log under it is read.
+    let text = "kubectl logs api-0 -c app --previous\nINFO listening on :9000\n";
+    let r = analyze(&[("issue.txt", text)]);
+    assert!(
+        r.diagnoses.iter().all(|d| d.confidence < 0.5),
+        "{:#?}",
+        r.diagnoses
+    );
+}
+
+/// A pod's YAML cut to `spec` and `status` (no `apiVersion`/`kind`), keys sorted as kubectl
+/// prints them: `name` after `lastState`, `restartCount` before `state`, two containers.
+#[test]
+fn partial_pod_yaml_with_sorted_keys() {
+    let text = "\
+spec:
+  containers:
+  - image: registry.example.com/ledger:3.0
+    name: ledger
+status:
+  containerStatuses:
+  - containerID: containerd://3c4d
+    image: registry.example.com/ledger:3.0
+    lastState:
+      terminated:
+        exitCode: 137
+        reason: OOMKilled
+    name: ledger
+    ready: false
+    restartCount: 9
+    state:
+      waiting:
+        reason: CrashLoopBackOff
+  - containerID: containerd://5e6f
+    image: registry.example.com/proxy:1.2
+    lastState: {}
+    name: proxy
+    ready: true
+    restartCount: 0
+    state:
+      running:
+        startedAt: \"2026-03-02T08:00:00Z\"
+";
+    let d = top(&[("pod.yaml.txt", text)]);
+    assert_cause(&d, "oom_killed", "OOMKilled");
+    assert!(d.confidence >= 0.8, "{}", d.confidence);
+    assert_eq!(d.container.as_deref(), Some("ledger"));
+    assert_eq!(d.backoff.restart_count, Some(9));
+}

@@ -158,6 +158,9 @@ pub(super) struct StatusBuilder {
     /// A name line (`  app:` or `- name: app`) waiting for its container block.
     pub(super) pending_name: Option<String>,
     pub(super) seen: bool,
+    /// The keys are YAML's, which kubectl sorts: `restartCount` comes before `state` in the
+    /// same container, whereas describe's `Restart Count` ends a container block.
+    pub(super) yaml: bool,
 }
 
 impl StatusBuilder {
@@ -172,6 +175,7 @@ impl StatusBuilder {
             message_indent: None,
             pending_name: None,
             seen: false,
+            yaml: false,
         }
     }
 
@@ -199,13 +203,31 @@ impl StatusBuilder {
         let stated = self.pod.containers.last().is_some_and(|c| {
             c.status
                 .as_ref()
-                .is_some_and(|s| s.state.is_some() || s.restart_count.is_some())
+                .is_some_and(|s| s.state.is_some() || (!self.yaml && s.restart_count.is_some()))
         });
         if stated || self.pending_name.is_some() && !self.pod.containers.is_empty() {
             self.pod.containers.push(ContainerRecord {
                 name: self.pending_name.take().unwrap_or_default(),
                 ..Default::default()
             });
+        }
+    }
+
+    /// `- containerID: …`: a YAML list item starts the next container once the last one has a
+    /// status.
+    pub(super) fn list_item(&mut self) {
+        if self
+            .pod
+            .containers
+            .last()
+            .is_some_and(|c| c.status.is_some())
+        {
+            self.pod.containers.push(ContainerRecord {
+                name: self.pending_name.take().unwrap_or_default(),
+                ..Default::default()
+            });
+            self.ctx = Ctx::None;
+            self.sub = Sub::None;
         }
     }
 
