@@ -650,3 +650,16 @@ status:
     assert_eq!(d.container.as_deref(), Some("ledger"));
     assert_eq!(d.backoff.restart_count, Some(9));
 }
+
+/// Describe's status keys flattened onto one line by a chat or a ticket form: each key is read.
+#[test]
+fn status_keys_flattened_onto_one_line() {
+    let text = "Last State: Terminated, Reason: OOMKilled, Exit Code: 137, Started: Mon, 02 Mar 2026 08:01:00 +0000, Finished: Mon, 02 Mar 2026 08:09:30 +0000\nRestart Count: 6\n";
+    let d = top(&[("issue.txt", text)]);
+    assert_cause(&d, "oom_killed", "OOMKilled");
+    assert!(d.confidence >= 0.8, "{}", d.confidence);
+    let text = "State: Waiting; Reason: CrashLoopBackOff\nLast State: Terminated; Reason: Completed; Exit Code: 0\nRestart Count: 31\n";
+    let d = top(&[("issue.txt", text)]);
+    assert_cause(&d, "exits_immediately", "Exit Code: 0");
+    assert!(d.confidence >= 0.5, "{}", d.confidence);
+}

@@ -36,7 +36,7 @@ use crate::patterns::PatternSet;
 pub(crate) use rows::{event_owner, DESCRIBE_ROW};
 use rows::{event_row, lone_messages, loose_event, pod_row, table_pod_row, OLD_DESCRIBE_ROW};
 pub(crate) use status::json_status_line;
-use status::{has_status_anchor, key_line, key_of, StatusBuilder};
+use status::{flat_keys, has_status_anchor, key_line, key_of, StatusBuilder};
 
 /// What a paste yields: artifacts, and the text left for the log scanner (consumed lines are
 /// blanked so line numbers stay those of the file).
@@ -432,6 +432,16 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
             continue;
         }
         if anchored {
+            if let Some(keys) = flat_keys(line) {
+                let ind = line.len() - line.trim_start().len();
+                for (k, v) in keys {
+                    if let Some(key) = key_of(k) {
+                        status.key(ind, key, v, n);
+                    }
+                }
+                consumed[i] = true;
+                continue;
+            }
             if let Some((ind, k, v)) = key_line(line) {
                 if let Some(key) = key_of(k) {
                     // YAML's keys are lower-case (`restartCount`), describe's capitalised.

@@ -117,10 +117,59 @@ pub(super) fn key_line(line: &str) -> Option<(usize, &str, &str)> {
     Some((ind, k, v.trim_matches(['"', '\''])))
 }
 
+/// Describe's keys flattened onto one line (`Last State: Terminated, Reason: Completed, Exit
+/// Code: 0`), split at the commas or semicolons that precede a key; a value's own commas (a
+/// date's `Tue, 01 Dec`) stay in it. `None` unless the line starts with a status key and holds
+/// two at least.
+pub(super) fn flat_keys(line: &str) -> Option<Vec<(&str, &str)>> {
+    let t = line.trim();
+    let mut keys: Vec<(&str, &str)> = Vec::new();
+    let mut start = 0;
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    for (i, _) in t.match_indices([',', ';']) {
+        if t[i + 1..].starts_with(' ') {
+            cuts.push((start, i));
+            start = i + 1;
+        }
+    }
+    cuts.push((start, t.len()));
+    let mut value_end: Option<(&str, usize, usize)> = None;
+    for (a, b) in cuts {
+        let seg = t[a..b].trim();
+        let key = seg
+            .split_once(':')
+            .map(|(k, _)| k.trim())
+            .filter(|k| matches!(key_of(k), Some(k) if k != Key::Other && k != Key::PodName));
+        match (key, value_end.as_mut()) {
+            (Some(k), _) => {
+                if let Some((pk, vs, ve)) = value_end.take() {
+                    keys.push((pk, t[vs..ve].trim()));
+                }
+                let vs = a + t[a..b].find(':')? + 1;
+                value_end = Some((k, vs, b));
+            }
+            (None, Some((_, _, ve))) => *ve = b,
+            (None, None) => return None,
+        }
+    }
+    if let Some((pk, vs, ve)) = value_end {
+        keys.push((pk, t[vs..ve].trim()));
+    }
+    (keys.len() >= 2).then_some(keys)
+}
+
 /// Whether the text has a container-status anchor, so `Reason:` lines are status, not log.
 pub(super) fn has_status_anchor(text: &str) -> bool {
     text.lines().any(|l| {
-        key_line(l).is_some_and(|(_, k, v)| match key_of(k) {
+        let flat = flat_keys(l).is_some_and(|keys| {
+            keys.iter().any(|(k, _)| {
+                matches!(
+                    key_of(k),
+                    Some(Key::LastState | Key::ExitCode | Key::RestartCount | Key::State)
+                )
+            })
+        });
+        flat || key_line(l).is_some_and(|(_, k, v)| match key_of(k) {
             Some(Key::LastState | Key::ExitCode | Key::RestartCount) => true,
             Some(Key::State) => v.is_empty() || matches!(v, "Waiting" | "Running" | "Terminated"),
             Some(Key::Terminated | Key::Waiting) => v.is_empty(),
