@@ -493,3 +493,173 @@ fn typographic_quotes_are_made_straight() {
     );
     assert!(d.confidence >= 0.8, "{}", d.confidence);
 }
+
+/// A describe pasted first, then "and the logs:" and the container's log: the log is read too
+/// (it holds the cause; the describe only the exit code), with or without the describe's
+/// indentation, and belongs to the described pod.
+#[test]
+fn log_pasted_after_a_describe_block() {
+    let describe = "\
+Name:         ledger-6d8f7b9c5-p4k2z
+Namespace:    finance
+Status:       Running
+Containers:
+  ledger:
+    Image:          registry.example.com/ledger:3.0
+    State:          Waiting
+      Reason:       CrashLoopBackOff
+    Last State:     Terminated
+      Reason:       Error
+      Exit Code:    1
+    Ready:          False
+    Restart Count:  5
+Events:
+  Type     Reason   Age               From     Message
+  ----     ------   ----              ----     -------
+  Warning  BackOff  1m (x20 over 8m)  kubelet  Back-off restarting failed container ledger in pod ledger-6d8f7b9c5-p4k2z_finance(77aa)
+";
+    let log = "2026-03-02 08:11:09 ERROR ledger db: FATAL:  password authentication failed for user \"ledger_rw\"\n";
+    let flat: String = describe
+        .lines()
+        .map(|l| l.trim_start().to_string() + "\n")
+        .collect();
+    for (what, d) in [("indented", describe), ("flat", flat.as_str())] {
+        for sep in [
+            "\nand the logs:\n",
+            "\n$ kubectl logs ledger-6d8f7b9c5-p4k2z --previous\n",
+            "\n",
+        ] {
+            let text = format!("{d}{sep}{log}");
+            let r = top(&[("issue.txt", &text)]);
+            assert_cause(&r, "credentials_rejected", "password authentication failed");
+            assert!(r.confidence >= 0.8, "{what} {sep:?}: {}", r.confidence);
+            assert_eq!(r.pod, "ledger-6d8f7b9c5-p4k2z", "{what} {sep:?}");
+        }
+    }
+    // A healthy log after a describe of a healthy pod stays quiet.
+    let healthy = "Name: api-0\nNamespace: default\nContainers:\n  api:\n    State: Running\n    Ready: True\n    Restart Count: 0\n\nLogs:\nINFO listening on :9000\n";
+    let r = analyze(&[("issue.txt", healthy)]);
+    assert!(
+        r.diagnoses.iter().all(|d| d.confidence < 0.5),
+        "{:#?}",
+        r.diagnoses
+    );
+}
+
+/// JSON log lines that name a Kubernetes kind (controller-runtime's `"kind":"Deployment"`) are a
+/// log, not a Kubernetes object.
+#[test]
+fn json_log_lines_naming_a_kind_are_a_log() {
+    let log = "\
+{\"level\":\"error\",\"ts\":\"2026-03-02T08:11:09Z\",\"msg\":\"reconcile failed\",\"kind\":\"StatefulSet\",\"name\":\"queue\",\"error\":\"dial tcp 10.96.7.7:5672: connect: connection refused\"}
+{\"level\":\"error\",\"ts\":\"2026-03-02T08:11:19Z\",\"msg\":\"giving up\",\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\",\"error\":\"dial tcp 10.96.7.7:5672: connect: connection refused\"}
+";
+    let d = top(&[("operator.log", log)]);
+    assert_cause(&d, "dependency_unavailable", "connect: connection refused");
+    assert!(d.confidence >= 0.5, "{}", d.confidence);
+}
+
+/// `get events` rows about a workload that cannot create its pods (a ReplicaSet's or a Job's
+/// `FailedCreate`) are that workload's incident; a node's `OOMKilling` joins the pod in trouble.
+#[test]
+fn workload_and_node_event_rows() {
+    let rs = "\
+LAST SEEN   TYPE      REASON         OBJECT                          MESSAGE
+1m          Warning   FailedCreate   replicaset/ledger-6d8f7b9c5     Error creating: Internal error occurred: failed calling webhook \"inject.mesh.example.io\": failed to call webhook: Post \"https://injector.mesh.svc:443/inject?timeout=10s\": x509: certificate signed by unknown authority
+1m          Normal    ScalingReplicaSet   deployment/ledger           Scaled up replica set ledger-6d8f7b9c5 to 1
+";
+    let d = top(&[("events.txt", rs)]);
+    assert_cause(&d, "tls_error", "failed calling webhook");
+    assert!(d.confidence >= 0.8, "{}", d.confidence);
+    assert_eq!(d.pod, "ledger-6d8f7b9c5");
+    let headerless = "finance   2m   Warning   FailedCreate   job/ledger-close   Error creating: Internal error occurred: failed calling webhook \"inject.mesh.example.io\": failed to call webhook: Post \"https://injector.mesh.svc:443/inject?timeout=10s\": x509: certificate has expired or is not yet valid\n";
+    let d = top(&[("events.txt", headerless)]);
+    assert_cause(&d, "tls_error", "failed calling webhook");
+    assert_eq!(d.pod, "ledger-close");
+    // Scaling and successful creations are no incident.
+    let fine = "LAST SEEN   TYPE     REASON             OBJECT                      MESSAGE\n2m          Normal   SuccessfulCreate   replicaset/ledger-6d8f7b9c5   Created pod: ledger-6d8f7b9c5-p4k2z\n";
+    assert!(analyze(&[("events.txt", fine)]).diagnoses.is_empty());
+
+    let node = "\
+NAME                      READY   STATUS             RESTARTS      AGE
+ledger-6d8f7b9c5-p4k2z    0/1     CrashLoopBackOff   4 (30s ago)   9m
+
+LAST SEEN   TYPE      REASON       OBJECT           MESSAGE
+31s         Warning   OOMKilling   node/worker-3    Memory cgroup out of memory: Killed process 3310 (java) total-vm:4012100kB, anon-rss:1048576kB, file-rss:0kB, shmem-rss:0kB, UID:1000 pgtables:2100kB oom_score_adj:984
+";
+    let d = top(&[("events.txt", node)]);
+    assert_cause(&d, "oom_killed", "Killed process 3310 (java)");
+    assert!(d.confidence >= 0.8, "{}", d.confidence);
+    assert_eq!(d.pod, "ledger-6d8f7b9c5-p4k2z");
+}
+
+/// A sentence that starts with `kubectl` is prose holding the signal, not a command to drop.
+#[test]
+fn a_sentence_starting_with_kubectl_is_not_a_command() {
+    let text =
+        "kubectl get pod shows the last state as OOMKilled (exit code 137) after every deploy\n";
+    let d = top(&[("issue.txt", text)]);
+    assert_cause(&d, "oom_killed", "last state as OOMKilled");
+    assert!(d.confidence >= 0.8, "{}", d.confidence);
+    // A real command line is still dropped: only the log under it is read.
+    let text = "kubectl logs api-0 -c app --previous\nINFO listening on :9000\n";
+    let r = analyze(&[("issue.txt", text)]);
+    assert!(
+        r.diagnoses.iter().all(|d| d.confidence < 0.5),
+        "{:#?}",
+        r.diagnoses
+    );
+}
+
+/// A pod's YAML cut to `spec` and `status` (no `apiVersion`/`kind`), keys sorted as kubectl
+/// prints them: `name` after `lastState`, `restartCount` before `state`, two containers.
+#[test]
+fn partial_pod_yaml_with_sorted_keys() {
+    let text = "\
+spec:
+  containers:
+  - image: registry.example.com/ledger:3.0
+    name: ledger
+status:
+  containerStatuses:
+  - containerID: containerd://3c4d
+    image: registry.example.com/ledger:3.0
+    lastState:
+      terminated:
+        exitCode: 137
+        reason: OOMKilled
+    name: ledger
+    ready: false
+    restartCount: 9
+    state:
+      waiting:
+        reason: CrashLoopBackOff
+  - containerID: containerd://5e6f
+    image: registry.example.com/proxy:1.2
+    lastState: {}
+    name: proxy
+    ready: true
+    restartCount: 0
+    state:
+      running:
+        startedAt: \"2026-03-02T08:00:00Z\"
+";
+    let d = top(&[("pod.yaml.txt", text)]);
+    assert_cause(&d, "oom_killed", "OOMKilled");
+    assert!(d.confidence >= 0.8, "{}", d.confidence);
+    assert_eq!(d.container.as_deref(), Some("ledger"));
+    assert_eq!(d.backoff.restart_count, Some(9));
+}
+
+/// Describe's status keys flattened onto one line by a chat or a ticket form: each key is read.
+#[test]
+fn status_keys_flattened_onto_one_line() {
+    let text = "Last State: Terminated, Reason: OOMKilled, Exit Code: 137, Started: Mon, 02 Mar 2026 08:01:00 +0000, Finished: Mon, 02 Mar 2026 08:09:30 +0000\nRestart Count: 6\n";
+    let d = top(&[("issue.txt", text)]);
+    assert_cause(&d, "oom_killed", "OOMKilled");
+    assert!(d.confidence >= 0.8, "{}", d.confidence);
+    let text = "State: Waiting; Reason: CrashLoopBackOff\nLast State: Terminated; Reason: Completed; Exit Code: 0\nRestart Count: 31\n";
+    let d = top(&[("issue.txt", text)]);
+    assert_cause(&d, "exits_immediately", "Exit Code: 0");
+    assert!(d.confidence >= 0.5, "{}", d.confidence);
+}

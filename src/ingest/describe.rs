@@ -92,6 +92,37 @@ struct DescribeState<'a> {
     event_cols: Option<Columns>,
 }
 
+/// Text pasted after a describe block (`and the logs:` and the container's log): the lines
+/// `start..end` of the input, owned by the pod described before them.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Tail {
+    pub start: usize,
+    pub end: usize,
+    pub namespace: Option<String>,
+    pub pod: String,
+    /// The pod's container when it has only one.
+    pub container: Option<String>,
+}
+
+/// A line introducing a log pasted after a describe block: `Logs:`, `and the logs:`, `kubectl
+/// logs output:`, or a `kubectl logs` prompt. A container's name (`fluentd-logs:`) is none.
+fn is_log_intro(line: &str) -> bool {
+    let t = line.trim();
+    if super::fragments::is_logs_prompt(t) {
+        return true;
+    }
+    let Some(body) = t.strip_suffix(':') else {
+        return false;
+    };
+    let lower = body.to_ascii_lowercase();
+    body.len() <= 60
+        && lower.contains("log")
+        && (body.contains(' ') || body.starts_with(|c: char| c.is_ascii_uppercase()))
+        && !is_top_key(t)
+        && !CONTAINER_KEYS.contains(&body)
+        && !STATE_KEYS.contains(&body)
+}
+
 impl DescribeState<'_> {
     fn flush(&mut self, out: &mut Vec<Artifact>) {
         if let Some(p) = self.pod.take() {
@@ -132,8 +163,9 @@ fn terminated_mut(c: &mut ContainerRecord, block: Block, loc: Location) -> Optio
     }
 }
 
-/// Parse one or more `kubectl describe pod` outputs.
-pub(crate) fn describe(text: &str, file: &str, out: &mut Vec<Artifact>) {
+/// Parse one or more `kubectl describe pod` outputs. Returns the stretches of other text pasted
+/// after a describe block (a log, most often), for the paste reader.
+pub(crate) fn describe(text: &str, file: &str, out: &mut Vec<Artifact>) -> Vec<Tail> {
     let mut st = DescribeState {
         file,
         pod: None,
@@ -143,12 +175,55 @@ pub(crate) fn describe(text: &str, file: &str, out: &mut Vec<Artifact>) {
         last_key: None,
         event_cols: None,
     };
+    let mut tails: Vec<Tail> = Vec::new();
+    let mut in_tail = false;
+    let mut after_blank = false;
     for (i, line) in text.lines().enumerate() {
         let loc = Location::new(st.file, i as u64 + 1);
         if line.trim().is_empty() {
+            after_blank = true;
             continue;
         }
+        let blank_before = std::mem::replace(&mut after_blank, false);
         let ind = indent(line);
+        if in_tail {
+            // Another describe block ends the pasted text.
+            if !line.starts_with("Name:") {
+                if let Some(t) = tails.last_mut() {
+                    t.end = i + 1;
+                }
+                continue;
+            }
+            in_tail = false;
+        }
+        if let Some(p) = st.pod.as_ref() {
+            let in_message = st.last_key == Some("message") && !blank_before;
+            // After the events, a paragraph kubectl did not print is the user's: a log.
+            let after_events = st.section == Section::Events
+                && blank_before
+                && ind == 0
+                && !line.starts_with("Name:")
+                && !is_top_key(line)
+                && !DESCRIBE_ROW.is_match(line)
+                && !line.starts_with("----")
+                && !(line.starts_with("Type") && line.contains("Reason"));
+            if (!in_message && is_log_intro(line)) || after_events {
+                let mut apps = p.containers.iter().filter(|c| !c.spec.init);
+                let container = match (apps.next(), apps.next()) {
+                    (Some(c), None) if !c.name.is_empty() => Some(c.name.clone()),
+                    _ => None,
+                };
+                tails.push(Tail {
+                    start: i,
+                    end: i + 1,
+                    namespace: p.namespace.clone(),
+                    pod: p.name.clone(),
+                    container,
+                });
+                in_tail = true;
+                continue;
+            }
+        }
         if let Section::Containers { init } = st.section {
             match container_level(&st, line, ind) {
                 Some(Level::Name) => {
@@ -328,6 +403,7 @@ pub(crate) fn describe(text: &str, file: &str, out: &mut Vec<Artifact>) {
         }
     }
     st.flush(out);
+    tails
 }
 
 /// Where a line of the `Containers:` section belongs, told by its key rather than by its

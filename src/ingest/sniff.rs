@@ -120,7 +120,14 @@ pub(super) fn read_layer(
                 let replay: Box<dyn Read + '_> = Box::new(io::Cursor::new(data).chain(reader));
                 return read_log(ctx.set, display, name, first_line, replay, out, errs);
             }
-            read_paste(ctx.set, display, name, &String::from_utf8_lossy(&data), out);
+            read_paste(
+                ctx.set,
+                display,
+                name,
+                &String::from_utf8_lossy(&data),
+                out,
+                None,
+            );
         }
         Sniffed::Log => read_log(ctx.set, display, name, first_line, reader, out, errs),
         Sniffed::Stream => dump::read(ctx, display, reader, out, errs),
@@ -132,7 +139,24 @@ pub(super) fn read_layer(
             let text = text::normalize_paste(&text);
             match other {
                 Sniffed::Yaml => yaml(&text, display, out, errs),
-                Sniffed::Describe => describe::describe(&text, display, out),
+                Sniffed::Describe => {
+                    let lines: Vec<&str> = text.lines().collect();
+                    for t in describe::describe(&text, display, out) {
+                        // The other lines blanked, so line numbers stay those of the file.
+                        let mut tail = "\n".repeat(t.start);
+                        for l in &lines[t.start..t.end] {
+                            tail.push_str(l);
+                            tail.push('\n');
+                        }
+                        let owner = fragments::Owner {
+                            namespace: t.namespace,
+                            pod: Some(t.pod),
+                            container: t.container,
+                            previous: false,
+                        };
+                        read_paste(ctx.set, display, name, &tail, out, Some(owner));
+                    }
+                }
                 Sniffed::Log | Sniffed::Stream => unreachable!(),
             }
         }
@@ -184,8 +208,16 @@ pub(super) fn read_document<'r>(
     Some((data, gate))
 }
 
-/// A paste: status fragments, event rows and log lines in one text (see `fragments`).
-fn read_paste(set: &PatternSet, display: &str, name: &str, text: &str, out: &mut Vec<Artifact>) {
+/// A paste: status fragments, event rows and log lines in one text (see `fragments`). `owner`
+/// is the pod the text belongs to unless it names one itself (text pasted after a describe).
+fn read_paste(
+    set: &PatternSet,
+    display: &str,
+    name: &str,
+    text: &str,
+    out: &mut Vec<Artifact>,
+    owner: Option<fragments::Owner>,
+) {
     let text = unescape_html(text);
     let text = text::normalize_paste(&text);
     let p = fragments::paste(set, &text, display);
@@ -194,11 +226,18 @@ fn read_paste(set: &PatternSet, display: &str, name: &str, text: &str, out: &mut
         return;
     }
     let mut id = LogIdentity::from_path(name);
-    if let Some(pod) = p.owner.pod {
-        id.namespace = p.owner.namespace;
-        id.container = p.owner.container;
-        id.pod = Some(pod);
-        id.previous |= p.owner.previous;
+    let named = if p.owner.pod.is_some() {
+        Some(p.owner)
+    } else {
+        owner
+    };
+    if let Some(o) = named {
+        if let Some(pod) = o.pod {
+            id.namespace = o.namespace;
+            id.container = o.container;
+            id.pod = Some(pod);
+            id.previous |= o.previous;
+        }
     }
     let mut scanner = LogScanner::new(set, display.to_string(), None)
         .previous(id.previous)
@@ -248,6 +287,30 @@ fn read_log(
     }
 }
 
+/// Whether one line of JSON is a Kubernetes object rather than a structured log record that
+/// merely names one (controller-runtime's `"kind":"Deployment"`, an operator logging
+/// `"apiVersion":"v1","kind":"Secret"`): objects have `metadata` or `items`, or at least no
+/// field a logger writes.
+fn looks_like_object(v: &serde_json::Value) -> bool {
+    const LOG_KEYS: [&str; 11] = [
+        "msg",
+        "level",
+        "lvl",
+        "ts",
+        "time",
+        "@timestamp",
+        "timestamp",
+        "logger",
+        "caller",
+        "severity",
+        "log",
+    ];
+    objects::is_kube_object(v)
+        && (v.get("metadata").is_some()
+            || v.get("items").is_some()
+            || !LOG_KEYS.iter().any(|k| v.get(k).is_some()))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Sniffed {
     Log,
@@ -279,7 +342,7 @@ fn sniff(text: &str, first_line: &str) -> Sniffed {
         }
         // One complete JSON object per line that is not a Kubernetes object: structured app logs.
         if let Ok(v) = serde_json::from_str::<serde_json::Value>(first_line) {
-            if v.is_object() && !objects::is_kube_object(&v) {
+            if v.is_object() && !looks_like_object(&v) {
                 return Sniffed::Log;
             }
         }
@@ -383,6 +446,8 @@ mod tests {
             "[INFO] Scanning for projects...\n",
             "{level=info} started\n",
             "[{main}] INFO started\n",
+            "{\"level\":\"error\",\"msg\":\"reconcile failed\",\"kind\":\"Deployment\",\"name\":\"web\"}\n",
+            "{\"ts\":1.5,\"msg\":\"watching\",\"apiVersion\":\"v1\",\"kind\":\"Secret\"}\n{\"ts\":2.5,\"msg\":\"x\"}\n",
         ] {
             let first = head.lines().next().unwrap();
             assert_eq!(sniff(head, first), Sniffed::Log, "{head}");

@@ -221,15 +221,12 @@ fn headerless_event(line: &str) -> Option<Row<'_>> {
 /// A headerless `get events` row: `Some(None)` when it is about another kind of object.
 pub(crate) fn headerless_event_row(line: &str, file: &str, n: u64) -> Option<Option<PodEvent>> {
     let r = headerless_event(line)?;
-    let Some(pod) = r
-        .object
-        .strip_prefix("pod/")
-        .or_else(|| r.object.strip_prefix("Pod/"))
-    else {
+    let (k, name) = r.object.split_once('/')?;
+    let Some(pod) = super::fragments::event_owner(k, name, r.kind, r.reason) else {
         return Some(None);
     };
     Some(Some(PodEvent {
-        namespace: r.namespace.map(str::to_string),
+        namespace: r.namespace.filter(|_| !pod.is_empty()).map(str::to_string),
         pod: pod.to_string(),
         container: None,
         record: EventRecord {

@@ -33,10 +33,10 @@ use super::artifact::{Artifact, ContainerRecord, PodEvent, PodRecord};
 use super::text::{age_and_count, is_events_header, is_pods_header, Columns};
 use crate::incident::{ContainerState, ContainerStatus, Location, SourceKind};
 use crate::patterns::PatternSet;
-pub(crate) use rows::DESCRIBE_ROW;
+pub(crate) use rows::{event_owner, DESCRIBE_ROW};
 use rows::{event_row, lone_messages, loose_event, pod_row, table_pod_row, OLD_DESCRIBE_ROW};
 pub(crate) use status::json_status_line;
-use status::{has_status_anchor, key_line, key_of, StatusBuilder};
+use status::{flat_keys, has_status_anchor, key_line, key_of, StatusBuilder};
 
 /// What a paste yields: artifacts, and the text left for the log scanner (consumed lines are
 /// blanked so line numbers stay those of the file).
@@ -76,10 +76,88 @@ fn waiting_reason(phrase: &str) -> Option<&str> {
 }
 
 /// A shell prompt running a command (`$ kubectl …`, `user@host:~# k logs …`, `❯ oc get pods`).
-static PROMPT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:\S*[$#❯>%]\s*)?(kubectl|k|oc|microk8s kubectl|k3s kubectl)\s+(\S.*)$")
+/// Group 1 is the prompt, when there is one.
+static PROMPT_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(\S*[$#❯>%]\s*)?(?:kubectl|k|oc|microk8s kubectl|k3s kubectl)\s+(\S.*)$")
         .expect("valid regex")
 });
+
+/// A command line: with a prompt, or without one when its words read as a command rather than as
+/// a sentence that starts with `kubectl` ("kubectl get pod shows the last state as OOMKilled").
+fn prompt(line: &str) -> Option<regex::Captures<'_>> {
+    let c = PROMPT_LINE.captures(line)?;
+    (c.get(1).is_some() || command_words(&c[2])).then_some(c)
+}
+
+/// Whether a `kubectl` line's arguments are a command's: a verb, at most a few operands (type,
+/// name, a container's command after `--`), flags and their values, no sentence punctuation.
+fn command_words(args: &str) -> bool {
+    let mut operands = 0;
+    let mut after_flag = false;
+    let mut quote: Option<char> = None;
+    for tok in args.split_whitespace() {
+        if let Some(q) = quote {
+            if tok.contains(q) {
+                quote = None;
+            }
+            continue;
+        }
+        if matches!(tok, "--" | "|" | "||" | "&&" | ";" | ">" | "2>&1") {
+            break;
+        }
+        let opens = |t: &str| {
+            ['\'', '"']
+                .into_iter()
+                .find(|&q| t.matches(q).count() % 2 == 1)
+        };
+        if tok.starts_with('-') {
+            after_flag = !tok.contains('=');
+            quote = opens(tok);
+            continue;
+        }
+        if std::mem::take(&mut after_flag) {
+            quote = opens(tok);
+            continue;
+        }
+        if tok.ends_with([',', '.', ':', ';', '!', '?']) || tok.starts_with(['(', '"', '\'']) {
+            return false;
+        }
+        operands += 1;
+        if operands > 5 {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether `line` is a shell prompt running `kubectl logs` (or `k`, `oc` …).
+pub(crate) fn is_logs_prompt(line: &str) -> bool {
+    prompt(line).is_some_and(|c| c[2].split_whitespace().next() == Some("logs"))
+}
+
+/// Lower-case fields of a pod's YAML that hold a block, which a paste's `  app:` (a describe
+/// container's name) must not be taken for.
+const POD_FIELDS: &[&str] = &[
+    "containers",
+    "spec",
+    "status",
+    "metadata",
+    "env",
+    "ports",
+    "command",
+    "args",
+    "labels",
+    "annotations",
+    "volumes",
+    "requests",
+    "resources",
+    "exec",
+    "lifecycle",
+    "affinity",
+    "tolerations",
+    "conditions",
+    "items",
+];
 
 /// A DNS-1123 name, as pods and containers have.
 fn is_name(s: &str) -> bool {
@@ -228,7 +306,7 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
         if t.is_empty() {
             continue;
         }
-        if let Some(c) = PROMPT.captures(line) {
+        if let Some(c) = prompt(line) {
             if let Some(o) = prompt_owner(&c[2]) {
                 owner = o;
             }
@@ -354,19 +432,44 @@ pub(crate) fn paste(set: &PatternSet, text: &str, file: &str) -> Paste {
             continue;
         }
         if anchored {
+            if let Some(keys) = flat_keys(line) {
+                let ind = line.len() - line.trim_start().len();
+                for (k, v) in keys {
+                    if let Some(key) = key_of(k) {
+                        status.key(ind, key, v, n);
+                    }
+                }
+                consumed[i] = true;
+                continue;
+            }
             if let Some((ind, k, v)) = key_line(line) {
                 if let Some(key) = key_of(k) {
+                    // YAML's keys are lower-case (`restartCount`), describe's capitalised.
+                    status.yaml |= matches!(k, "state" | "lastState" | "restartCount");
+                    if line.trim_start().starts_with("- ") {
+                        status.list_item();
+                    }
                     consumed[i] = status.key(ind, key, v, n);
                     continue;
                 }
                 // `  app:` (describe) or `- name: app` (YAML) names the next container.
                 if v.is_empty() && ind > 0 && is_name(k) {
-                    status.pending_name = Some(k.to_string());
+                    // A pod YAML's own fields (`  containers:`) are no container's name.
+                    if !POD_FIELDS.contains(&k) {
+                        status.pending_name = Some(k.to_string());
+                    }
                     consumed[i] = true;
                     continue;
                 }
                 if k == "name" && is_name(v) {
-                    status.pending_name = Some(v.to_string());
+                    // kubectl sorts keys: `name:` inside an item (after `image:`, `lastState:`)
+                    // names that item's container; `- name:` starts the next one.
+                    let inside = !line.trim_start().starts_with('-');
+                    match status.pod.containers.last_mut() {
+                        Some(c) if inside && c.name.is_empty() => c.name = v.to_string(),
+                        Some(c) if inside && c.name == v => {}
+                        _ => status.pending_name = Some(v.to_string()),
+                    }
                     consumed[i] = true;
                     continue;
                 }

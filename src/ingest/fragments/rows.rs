@@ -92,6 +92,39 @@ pub(super) fn loose_event(message: &str, source: Location) -> PodEvent {
     }
 }
 
+/// Whose incident an event about object `kind/name` is: a pod's; a workload's (a ReplicaSet,
+/// Job, StatefulSet … that fails to create its pods: `FailedCreate … failed calling webhook`)
+/// when it warns, under the workload's name; the anonymous pod's for a node's OOM kill (the
+/// kernel killed a process of some container on it: the store joins it to the pod in trouble).
+/// `None` for the rest (scaling, node conditions, …).
+pub(crate) fn event_owner<'a>(
+    kind: &str,
+    name: &'a str,
+    ty: &str,
+    reason: &str,
+) -> Option<&'a str> {
+    let kind = kind.split('.').next().unwrap_or(kind).to_ascii_lowercase();
+    if !is_name(name) {
+        return None;
+    }
+    match kind.as_str() {
+        "pod" => Some(name),
+        "replicaset"
+        | "deployment"
+        | "job"
+        | "cronjob"
+        | "statefulset"
+        | "daemonset"
+        | "replicationcontroller"
+            if ty == "Warning" =>
+        {
+            Some(name)
+        }
+        "node" if matches!(reason, "OOMKilling" | "SystemOOM") => Some(""),
+        _ => None,
+    }
+}
+
 /// A `get events` row, under its header or alone (`--no-headers`, a cut-off export): `None`
 /// when the line is no row, `Some(None)` for a row about another kind of object.
 pub(super) fn event_row(
@@ -104,27 +137,27 @@ pub(super) fn event_row(
         return crate::ingest::text::headerless_event_row(line, file, n);
     };
     let reason = c.get(line, "REASON").filter(|r| !r.is_empty())?;
-    let pod = match c.get(line, "OBJECT") {
+    let kind = c.get(line, "TYPE").unwrap_or("");
+    let owner = match c.get(line, "OBJECT") {
         Some(object) => {
-            if !object.contains('/') {
-                return None;
-            }
-            object
-                .strip_prefix("pod/")
-                .or_else(|| object.strip_prefix("Pod/"))
+            let (k, name) = object.split_once('/')?;
+            event_owner(k, name, kind, reason)
         }
         // Old kubectl: separate NAME and KIND columns.
         None => {
-            let kind = c.get(line, "KIND")?;
+            let k = c.get(line, "KIND")?;
             let name = c.get(line, "NAME").filter(|n| is_name(n))?;
-            (kind == "Pod").then_some(name)
+            event_owner(k, name, kind, reason)
         }
     };
-    let Some(pod) = pod else {
+    let Some(pod) = owner else {
         return Some(None);
     };
     Some(Some(PodEvent {
-        namespace: c.get(line, "NAMESPACE").map(str::to_string),
+        namespace: c
+            .get(line, "NAMESPACE")
+            .filter(|_| !pod.is_empty())
+            .map(str::to_string),
         pod: pod.to_string(),
         container: c
             .get(line, "SUBOBJECT")

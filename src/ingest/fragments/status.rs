@@ -117,10 +117,59 @@ pub(super) fn key_line(line: &str) -> Option<(usize, &str, &str)> {
     Some((ind, k, v.trim_matches(['"', '\''])))
 }
 
+/// Describe's keys flattened onto one line (`Last State: Terminated, Reason: Completed, Exit
+/// Code: 0`), split at the commas or semicolons that precede a key; a value's own commas (a
+/// date's `Tue, 01 Dec`) stay in it. `None` unless the line starts with a status key and holds
+/// two at least.
+pub(super) fn flat_keys(line: &str) -> Option<Vec<(&str, &str)>> {
+    let t = line.trim();
+    let mut keys: Vec<(&str, &str)> = Vec::new();
+    let mut start = 0;
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    for (i, _) in t.match_indices([',', ';']) {
+        if t[i + 1..].starts_with(' ') {
+            cuts.push((start, i));
+            start = i + 1;
+        }
+    }
+    cuts.push((start, t.len()));
+    let mut value_end: Option<(&str, usize, usize)> = None;
+    for (a, b) in cuts {
+        let seg = t[a..b].trim();
+        let key = seg
+            .split_once(':')
+            .map(|(k, _)| k.trim())
+            .filter(|k| matches!(key_of(k), Some(k) if k != Key::Other && k != Key::PodName));
+        match (key, value_end.as_mut()) {
+            (Some(k), _) => {
+                if let Some((pk, vs, ve)) = value_end.take() {
+                    keys.push((pk, t[vs..ve].trim()));
+                }
+                let vs = a + t[a..b].find(':')? + 1;
+                value_end = Some((k, vs, b));
+            }
+            (None, Some((_, _, ve))) => *ve = b,
+            (None, None) => return None,
+        }
+    }
+    if let Some((pk, vs, ve)) = value_end {
+        keys.push((pk, t[vs..ve].trim()));
+    }
+    (keys.len() >= 2).then_some(keys)
+}
+
 /// Whether the text has a container-status anchor, so `Reason:` lines are status, not log.
 pub(super) fn has_status_anchor(text: &str) -> bool {
     text.lines().any(|l| {
-        key_line(l).is_some_and(|(_, k, v)| match key_of(k) {
+        let flat = flat_keys(l).is_some_and(|keys| {
+            keys.iter().any(|(k, _)| {
+                matches!(
+                    key_of(k),
+                    Some(Key::LastState | Key::ExitCode | Key::RestartCount | Key::State)
+                )
+            })
+        });
+        flat || key_line(l).is_some_and(|(_, k, v)| match key_of(k) {
             Some(Key::LastState | Key::ExitCode | Key::RestartCount) => true,
             Some(Key::State) => v.is_empty() || matches!(v, "Waiting" | "Running" | "Terminated"),
             Some(Key::Terminated | Key::Waiting) => v.is_empty(),
@@ -158,6 +207,9 @@ pub(super) struct StatusBuilder {
     /// A name line (`  app:` or `- name: app`) waiting for its container block.
     pub(super) pending_name: Option<String>,
     pub(super) seen: bool,
+    /// The keys are YAML's, which kubectl sorts: `restartCount` comes before `state` in the
+    /// same container, whereas describe's `Restart Count` ends a container block.
+    pub(super) yaml: bool,
 }
 
 impl StatusBuilder {
@@ -172,6 +224,7 @@ impl StatusBuilder {
             message_indent: None,
             pending_name: None,
             seen: false,
+            yaml: false,
         }
     }
 
@@ -199,13 +252,31 @@ impl StatusBuilder {
         let stated = self.pod.containers.last().is_some_and(|c| {
             c.status
                 .as_ref()
-                .is_some_and(|s| s.state.is_some() || s.restart_count.is_some())
+                .is_some_and(|s| s.state.is_some() || (!self.yaml && s.restart_count.is_some()))
         });
         if stated || self.pending_name.is_some() && !self.pod.containers.is_empty() {
             self.pod.containers.push(ContainerRecord {
                 name: self.pending_name.take().unwrap_or_default(),
                 ..Default::default()
             });
+        }
+    }
+
+    /// `- containerID: …`: a YAML list item starts the next container once the last one has a
+    /// status.
+    pub(super) fn list_item(&mut self) {
+        if self
+            .pod
+            .containers
+            .last()
+            .is_some_and(|c| c.status.is_some())
+        {
+            self.pod.containers.push(ContainerRecord {
+                name: self.pending_name.take().unwrap_or_default(),
+                ..Default::default()
+            });
+            self.ctx = Ctx::None;
+            self.sub = Sub::None;
         }
     }
 

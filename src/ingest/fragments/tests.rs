@@ -218,3 +218,26 @@ fn wrapped_event_message_is_rejoined() {
     let p = paste(&set(), text, "events.txt");
     assert!(p.has_log);
 }
+
+#[test]
+fn commands_and_sentences_that_start_with_kubectl() {
+    for cmd in [
+        "kubectl logs api-7d9f -c app --previous",
+        "kubectl get pods -n shop -o wide",
+        "kubectl get pod api-0 -o jsonpath='{range .status.containerStatuses[*]}{.name} {.lastState}{end}'",
+        "kubectl exec -it api-0 -- sh -c 'cat /etc/app/config.yaml | head'",
+        "kubectl create secret generic db --from-literal=password=x -n shop",
+        "$ kubectl describe pod api-0 shows this:",
+        "oc rollout restart deployment/api",
+    ] {
+        assert!(prompt(cmd).is_some(), "{cmd}");
+    }
+    for prose in [
+        "kubectl get pod shows the last state as OOMKilled (exit code 137)",
+        "kubectl describe says Reason: OOMKilled, Exit Code: 137",
+        "kubectl events keeps showing \"Failed to pull image\"",
+        "kubectl logs is empty.",
+    ] {
+        assert!(prompt(prose).is_none(), "{prose}");
+    }
+}
