@@ -94,7 +94,7 @@ pub(super) fn loose_event(message: &str, source: Location) -> PodEvent {
 
 /// Whose incident an event about object `kind/name` is: a pod's; a workload's (a ReplicaSet,
 /// Job, StatefulSet … that fails to create its pods: `FailedCreate … failed calling webhook`)
-/// when it warns, under the workload's name; the anonymous pod's for a node's OOM kill (the
+/// when it warns, under `kind/name` (a label, no pod name); the anonymous pod's for a node's OOM kill (the
 /// kernel killed a process of some container on it: the store joins it to the pod in trouble).
 /// `None` for the rest (scaling, node conditions, …).
 pub(crate) fn event_owner<'a>(
@@ -102,13 +102,13 @@ pub(crate) fn event_owner<'a>(
     name: &'a str,
     ty: &str,
     reason: &str,
-) -> Option<&'a str> {
+) -> Option<std::borrow::Cow<'a, str>> {
     let kind = kind.split('.').next().unwrap_or(kind).to_ascii_lowercase();
     if !is_name(name) {
         return None;
     }
     match kind.as_str() {
-        "pod" => Some(name),
+        "pod" => Some(name.into()),
         "replicaset"
         | "deployment"
         | "job"
@@ -118,9 +118,12 @@ pub(crate) fn event_owner<'a>(
         | "replicationcontroller"
             if ty == "Warning" =>
         {
-            Some(name)
+            // `kind/name` as kubectl prints it: no pod is named, so the suggested commands
+            // keep their `<pod>` placeholder (a slash is no pod name) instead of running
+            // `kubectl delete pod` on a ReplicaSet's name.
+            Some(format!("{kind}/{name}").into())
         }
-        "node" if matches!(reason, "OOMKilling" | "SystemOOM") => Some(""),
+        "node" if matches!(reason, "OOMKilling" | "SystemOOM") => Some("".into()),
         _ => None,
     }
 }
