@@ -227,19 +227,7 @@ pub(crate) fn describe(text: &str, file: &str, out: &mut Vec<Artifact>) -> Vec<T
         if let Section::Containers { init } = st.section {
             match container_level(&st, line, ind) {
                 Some(Level::Name) => {
-                    let name = line.trim().trim_end_matches(':').to_string();
-                    if let Some(p) = st.pod.as_mut() {
-                        p.containers.push(ContainerRecord {
-                            name,
-                            ids: Vec::new(),
-                            spec: ContainerSpec {
-                                init,
-                                ..Default::default()
-                            },
-                            status: None,
-                        });
-                    }
-                    st.block = Block::None;
+                    start_container(&mut st, line, init);
                     st.last_key = None;
                     continue;
                 }
@@ -333,19 +321,7 @@ pub(crate) fn describe(text: &str, file: &str, out: &mut Vec<Artifact>) -> Vec<T
         match st.section {
             Section::Containers { init } => {
                 if ind == 2 && line.trim_end().ends_with(':') && !line.trim().contains(' ') {
-                    let name = line.trim().trim_end_matches(':').to_string();
-                    if let Some(p) = st.pod.as_mut() {
-                        p.containers.push(ContainerRecord {
-                            name,
-                            ids: Vec::new(),
-                            spec: ContainerSpec {
-                                init,
-                                ..Default::default()
-                            },
-                            status: None,
-                        });
-                    }
-                    st.block = Block::None;
+                    start_container(&mut st, line, init);
                     continue;
                 }
                 describe_container_line(&mut st, line, ind, loc);
@@ -587,4 +563,21 @@ fn describe_container_line(st: &mut DescribeState<'_>, line: &str, ind: usize, l
         }
         _ => {}
     }
+}
+
+/// A container's name line (`  app:`) opens its record.
+fn start_container(st: &mut DescribeState<'_>, line: &str, init: bool) {
+    let name = line.trim().trim_end_matches(':').to_string();
+    if let Some(p) = st.pod.as_mut() {
+        p.containers.push(ContainerRecord {
+            name,
+            ids: Vec::new(),
+            spec: ContainerSpec {
+                init,
+                ..Default::default()
+            },
+            status: None,
+        });
+    }
+    st.block = Block::None;
 }
